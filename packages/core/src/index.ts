@@ -1,0 +1,12 @@
+/**
+ * @sis-sync/core: the canonical roster model, provider configs, the pure sync rules, the ports and
+ * the sync engine. Depends on `effect` only.
+ */
+export * from "./Roster";
+export * from "./RowIssue";
+export * from "./RosterSource";
+export * from "./RosterStore";
+export * from "./RosterReader";
+export * from "./Providers";
+export * from "./ProviderConfig";
+export * from "./SyncStats";
