@@ -1,0 +1,242 @@
+/**
+ * The sync engine: extract → stage → plan → safeguard → load → finish, against the two ports.
+ * Records stream through in batches and chunks; no kind is ever held whole in memory. A run that
+ * fails, is cancelled or trips the safeguard applies nothing: the load is one transaction.
+ */
+import * as Effect from "effect/Effect";
+import * as Schema from "effect/Schema";
+import * as Stream from "effect/Stream";
+import { contentHash } from "./ContentHash";
+import * as Plan from "./Plan";
+import type { FinalStatus, RunPhase, RunProgress } from "./Providers";
+import { KIND_PLURAL, KINDS, normalizeEmail, normalizeStudentNumber, type AnyRecord, type Kind } from "./Roster";
+import { RosterSource, type FeedMode, type RosterSourceError } from "./RosterSource";
+import { RosterStore, type LeaseLostError, type PlanDecision, type RosterStoreError, type RunScope, type StagedRow } from "./RosterStore";
+import { rowIssue, type RowIssue } from "./RowIssue";
+import * as Safeguard from "./Safeguard";
+import { emptyStats, statsOf, totalErrors, type SyncStats } from "./SyncStats";
+import { refsOf, rejectReason } from "./Validate";
+
+/** Raised by a checkpoint when the run was asked to stop. */
+export class SyncCancelled extends Schema.TaggedError<SyncCancelled>()("SyncCancelled", {
+  message: Schema.String,
+}) {}
+
+export interface SyncOptions {
+  readonly dryRun: boolean;
+  readonly overrideSafeguard: boolean;
+  readonly createUsers: boolean;
+  readonly safeguardPercent: number;
+  /** Staged rows planned per round trip. */
+  readonly chunkSize?: number;
+  /** Checked between batches and chunks; fails with `SyncCancelled` to stop the run. */
+  readonly checkpoint?: Effect.Effect<void, SyncCancelled | RosterStoreError>;
+  readonly onProgress?: (phase: RunPhase, progress: RunProgress) => Effect.Effect<void>;
+  readonly newId?: () => string;
+}
+
+export interface SyncOutcome {
+  readonly status: FinalStatus;
+  readonly stats: SyncStats;
+  readonly errorMessage: string | null;
+  /** Row issues recorded for the run (errors and warnings). */
+  readonly issueCount: number;
+  readonly applied: boolean;
+}
+
+const DEFAULT_CHUNK = 5000;
+
+interface RunState {
+  readonly stats: SyncStats;
+  readonly modes: Partial<Record<Kind, FeedMode>>;
+  readonly progress: { staged: Record<string, number>; planned: Record<string, number>; applied: Record<string, number> };
+  readonly seq: Record<Kind, number>;
+  issueCount: number;
+}
+
+const stagedRow = (record: AnyRecord, seq: number, rejected: boolean): StagedRow => {
+  const user = record.kind === "user" ? record.fields : null;
+  return {
+    seq,
+    externalId: record.externalId,
+    status: record.status,
+    state: rejected ? "rejected" : "valid",
+    data: record.fields,
+    raw: record.raw,
+    hash: rejected ? "" : contentHash(record.kind, record.fields as never),
+    file: record.origin?.file ?? null,
+    line: record.origin?.line ?? null,
+    emailKey: user ? normalizeEmail(user.email) : null,
+    studentNumberKey: user && user.role === "student" ? normalizeStudentNumber(user.studentNumber) : null,
+    refs: refsOf(record),
+  };
+};
+
+/** A row the connector could not map still protects its external id from deactivation. */
+const placeholderRow = (issue: RowIssue, seq: number): StagedRow => ({
+  seq,
+  externalId: issue.externalId!,
+  status: "active",
+  state: "rejected",
+  data: null,
+  raw: null,
+  hash: "",
+  file: issue.file,
+  line: issue.line,
+  emailKey: null,
+  studentNumberKey: null,
+  refs: [],
+});
+
+const countErrors = (state: RunState, issues: ReadonlyArray<RowIssue>) => {
+  for (const issue of issues) if (issue.severity === "error" && issue.kind !== null) statsOf(state.stats, issue.kind).errors++;
+  state.issueCount += issues.length;
+};
+
+const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
+  scope: RunScope,
+  state: RunState,
+  batch: { readonly kind: Kind; readonly mode: FeedMode; readonly records: ReadonlyArray<AnyRecord>; readonly issues: ReadonlyArray<RowIssue> },
+) {
+  const store = yield* RosterStore;
+  state.modes[batch.kind] ??= batch.mode;
+  const rows: Array<StagedRow> = [];
+  const issues: Array<RowIssue> = [...batch.issues];
+  for (const issue of batch.issues) {
+    if (issue.severity === "error" && issue.kind === batch.kind && issue.externalId) rows.push(placeholderRow(issue, ++state.seq[batch.kind]));
+  }
+  for (const record of batch.records) {
+    // In a bulk feed a `tobedeleted` row means "not in the roster": omission deactivates it.
+    if (batch.mode === "bulk" && record.status === "tobedeleted") continue;
+    const reason = rejectReason(record);
+    if (reason !== null) {
+      issues.push(rowIssue(record.kind, "error", "invalid_row", reason, { origin: record.origin, externalId: record.externalId || null }));
+      if (record.externalId) rows.push(stagedRow(record, ++state.seq[batch.kind], true));
+      continue;
+    }
+    rows.push(stagedRow(record, ++state.seq[batch.kind], false));
+  }
+  if (rows.length > 0) yield* store.stage(scope, batch.kind, rows);
+  if (issues.length > 0) yield* store.recordIssues(scope, issues);
+  countErrors(state, issues);
+  state.progress.staged[KIND_PLURAL[batch.kind]] = (state.progress.staged[KIND_PLURAL[batch.kind]] ?? 0) + rows.length;
+});
+
+const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, state: RunState, kind: Kind, options: SyncOptions) {
+  const store = yield* RosterStore;
+  const stats = statsOf(state.stats, kind);
+  const policy: Plan.PlanPolicy = { createUsers: options.createUsers, newId: options.newId ?? (() => crypto.randomUUID()) };
+  const { unchanged } = yield* store.countStaged(scope, kind);
+  stats.unchanged = unchanged;
+  if (kind === "user") state.stats.users.matchedBy.externalId += unchanged;
+  let after = 0;
+  for (;;) {
+    if (options.checkpoint) yield* options.checkpoint;
+    const candidates = yield* store.planCandidates(scope, kind, state.modes, after, options.chunkSize ?? DEFAULT_CHUNK);
+    if (candidates.length === 0) break;
+    after = candidates[candidates.length - 1]!.seq;
+    const decisions: Array<PlanDecision> = [];
+    const issues: Array<RowIssue> = [];
+    for (const candidate of candidates) {
+      const outcome = Plan.decide(kind, candidate, policy);
+      if (outcome.type === "reject") issues.push(outcome.issue);
+      if (outcome.type !== "decision") continue;
+      const d = outcome.decision;
+      decisions.push(d);
+      if (d.action === "create") stats.created++;
+      else if (d.action === "update" || d.action === "match") stats.updated++;
+      else if (d.action === "reactivate") stats.reactivated++;
+      if (kind === "user" && d.matchedBy !== null) state.stats.users.matchedBy[d.matchedBy]++;
+    }
+    if (decisions.length > 0) yield* store.savePlan(scope, kind, decisions);
+    if (issues.length > 0) yield* store.recordIssues(scope, issues);
+    countErrors(state, issues);
+    state.progress.planned[KIND_PLURAL[kind]] = (state.progress.planned[KIND_PLURAL[kind]] ?? 0) + candidates.length;
+    if (options.onProgress) yield* options.onProgress("plan", state.progress);
+  }
+});
+
+const outcomeOf = (state: RunState, status: FinalStatus, errorMessage: string | null, applied: boolean): SyncOutcome => ({
+  status,
+  stats: state.stats,
+  errorMessage,
+  issueCount: state.issueCount,
+  applied,
+});
+
+const contentStatus = (state: RunState): FinalStatus => (totalErrors(state.stats) > 0 ? "PARTIAL" : "SUCCESS");
+
+const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, state: RunState, options: SyncOptions) {
+  const source = yield* RosterSource;
+  const store = yield* RosterStore;
+  const progress = (phase: RunPhase) => (options.onProgress ? options.onProgress(phase, state.progress) : Effect.void);
+
+  yield* progress("extract");
+  yield* source.extract.pipe(
+    Stream.runForEach((batch) =>
+      Effect.gen(function* () {
+        if (options.checkpoint) yield* options.checkpoint;
+        yield* stageBatch(scope, state, batch);
+        yield* Effect.logDebug("staged batch").pipe(Effect.annotateLogs({ kind: batch.kind, records: batch.records.length }));
+        yield* progress("extract");
+      })),
+  );
+  const kinds = KINDS.filter((kind) => state.modes[kind] !== undefined);
+  for (const kind of kinds) {
+    const duplicates = yield* store.sealKind(scope, kind);
+    const issues = duplicates.map((d) =>
+      rowIssue(kind, "error", "duplicate_id", `duplicate ${kind} id "${d.externalId}": the first row was kept`, {
+        origin: d.file === null ? null : { file: d.file, line: d.line ?? 0 },
+        externalId: d.externalId,
+      }));
+    if (issues.length > 0) yield* store.recordIssues(scope, issues);
+    countErrors(state, issues);
+  }
+
+  yield* progress("plan");
+  for (const kind of kinds) yield* planKind(scope, state, kind, options);
+
+  yield* progress("safeguard");
+  let tripped: string | null = null;
+  for (const kind of kinds) {
+    const preview = yield* store.previewDeactivations(scope, kind, state.modes[kind]!);
+    statsOf(state.stats, kind).deactivated = preview.entities;
+    const verdict = Safeguard.check(kind, preview, options.safeguardPercent);
+    if (verdict.tripped && !options.overrideSafeguard) tripped ??= verdict.message;
+  }
+  if (tripped !== null) return outcomeOf(state, "FAILURE", tripped, false);
+  if (options.dryRun) return outcomeOf(state, contentStatus(state), null, false);
+
+  if (options.checkpoint) yield* options.checkpoint;
+  yield* progress("load");
+  const result = yield* store.apply(scope, kinds.map((kind) => ({ kind, mode: state.modes[kind]! })));
+  for (const kind of kinds) {
+    const s = statsOf(state.stats, kind);
+    s.deactivated = result.deactivated[kind];
+    state.progress.applied[KIND_PLURAL[kind]] = s.created + s.updated + s.reactivated + s.deactivated;
+  }
+  yield* progress("finish");
+  return outcomeOf(state, contentStatus(state), null, true);
+});
+
+/**
+ * Runs one sync of `scope`'s provider. Never fails for feed problems: a source error, a tripped
+ * safeguard, a lost lease or a cancellation end in an outcome with nothing applied. Only storage
+ * failures escape as errors.
+ */
+export const run = Effect.fn("SyncEngine.run")(function* (scope: RunScope, options: SyncOptions) {
+  const state: RunState = {
+    stats: emptyStats(),
+    modes: {},
+    progress: { staged: {}, planned: {}, applied: {} },
+    seq: { school: 0, class: 0, user: 0, enrollment: 0 },
+    issueCount: 0,
+  };
+  return yield* runPhases(scope, state, options).pipe(
+    Effect.catchTags({
+      RosterSourceError: (e: RosterSourceError) => Effect.succeed(outcomeOf(state, "FAILURE", e.message, false)),
+      SyncCancelled: (e: SyncCancelled) => Effect.succeed(outcomeOf(state, "CANCELLED", e.message, false)),
+      LeaseLostError: (e: LeaseLostError) => Effect.succeed(outcomeOf(state, "FAILURE", e.message, false)),
+    }),
+  );
+});

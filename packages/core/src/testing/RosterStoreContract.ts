@@ -1,0 +1,290 @@
+/**
+ * The behaviour every store adapter must show, driven through the real engine: run it once per
+ * adapter (`rosterStoreContract("pglite", layer)`). Each test works in a tenant of its own, so a
+ * suite can share one database.
+ */
+import { assert, describe, layer } from "@effect/vitest";
+import * as Effect from "effect/Effect";
+import * as References from "effect/References";
+import type * as Layer from "effect/Layer";
+import { ProviderRepository, RunRepository } from "../Providers";
+import type { AnyRecord, Kind } from "../Roster";
+import { RosterReader, type RosterEntity } from "../RosterReader";
+import type { FeedMode } from "../RosterSource";
+import type { RosterStore } from "../RosterStore";
+import * as RunExecutor from "../RunExecutor";
+import * as F from "./Fixtures";
+import * as StaticRosterSource from "./StaticRosterSource";
+
+export type StorePorts = RosterStore | ProviderRepository | RunRepository | RosterReader;
+
+export interface SyncRequest {
+  readonly tenantId: string;
+  readonly provider?: string;
+  readonly records: ReadonlyArray<AnyRecord>;
+  readonly modes?: Partial<Record<Kind, FeedMode>>;
+  readonly dryRun?: boolean;
+  readonly overrideSafeguard?: boolean;
+  readonly createUsers?: boolean;
+  readonly chunkSize?: number;
+  readonly failAfterBatches?: number;
+  readonly cancelled?: boolean;
+}
+
+/** Creates the provider on first use, queues a run and executes it against a static feed. */
+export const syncOnce = (req: SyncRequest) =>
+  Effect.gen(function* () {
+    const providers = yield* ProviderRepository;
+    const runs = yield* RunRepository;
+    const name = req.provider ?? "sis";
+    const provider = (yield* providers.findByName(req.tenantId, name)) ??
+      (yield* providers.create({ tenantId: req.tenantId, providerType: "ONEROSTER_CSV", name, config: { localPath: "/fixtures" } }));
+    const current = req.createUsers === undefined ? provider : (yield* providers.update(provider.id, { options: { createUsers: req.createUsers } }))!;
+    const { run } = yield* runs.enqueue({
+      tenantId: req.tenantId, providerId: provider.id, isManual: true,
+      dryRun: req.dryRun ?? false, overrideSafeguard: req.overrideSafeguard ?? false,
+    });
+    const started = yield* runs.start(run.id);
+    if (req.cancelled) yield* runs.requestCancel(run.id);
+    const source = StaticRosterSource.layer({
+      records: req.records,
+      ...(req.modes ? { modes: req.modes } : {}),
+      ...(req.failAfterBatches === undefined ? {} : { failAfterBatches: req.failAfterBatches }),
+      batchSize: 7,
+    });
+    return yield* RunExecutor.execute(started, current, req.chunkSize === undefined ? {} : { chunkSize: req.chunkSize }).pipe(
+      Effect.provide(source),
+      Effect.provideService(References.MinimumLogLevel, "Warn"),
+    );
+  });
+
+export const rosterOf = (tenantId: string, kind: Kind) =>
+  Effect.gen(function* () {
+    const reader = yield* RosterReader;
+    return yield* reader.list(tenantId, kind, {}, { limit: 10_000, offset: 0 });
+  });
+
+const activeIds = (rows: ReadonlyArray<RosterEntity>) => rows.filter((r) => r.active).map((r) => r.id).sort();
+const externalIdsOf = (rows: ReadonlyArray<RosterEntity>) => rows.filter((r) => r.active).flatMap((r) => r.links.filter((l) => l.active).map((l) => l.externalId)).sort();
+let tenantCounter = 0;
+const newTenant = () => `t${Date.now().toString(36)}${(tenantCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+const small = () => F.district({ schools: 2, classesPerSchool: 3, students: 20, classesPerStudent: 2 });
+
+export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<StorePorts, E>) =>
+  layer(storeLayer, { excludeTestServices: true, timeout: "120 seconds" })(`RosterStore contract: ${name}`, (it) => {
+    it.effect("a first sync creates everything and a second, unchanged, changes nothing", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        const first = yield* syncOnce({ tenantId, records: d.all });
+        assert.strictEqual(first.run.status, "SUCCESS");
+        assert.deepStrictEqual(first.run.stats!.schools, { created: 2, updated: 0, unchanged: 0, deactivated: 0, reactivated: 0, errors: 0 });
+        assert.strictEqual(first.run.stats!.users.created, 26);
+        assert.strictEqual(first.run.stats!.enrollments.created, 46);
+        const second = yield* syncOnce({ tenantId, records: d.all });
+        assert.strictEqual(second.run.status, "SUCCESS");
+        for (const kind of ["schools", "classes", "users", "enrollments"] as const) {
+          const s = second.run.stats![kind];
+          assert.deepStrictEqual([s.created, s.updated, s.deactivated, s.reactivated], [0, 0, 0, 0], kind);
+        }
+        assert.strictEqual(second.run.stats!.users.unchanged, 26);
+        assert.strictEqual(second.run.stats!.users.matchedBy.externalId, 26);
+        const users = yield* rosterOf(tenantId, "user");
+        assert.strictEqual(users.length, 26);
+        const classes = yield* rosterOf(tenantId, "class");
+        const schools = yield* rosterOf(tenantId, "school");
+        assert.ok(classes.every((c) => schools.some((s) => s.id === c.fields["schoolId"])), "classes point at their school entity");
+      }));
+
+    it.effect("a changed feed yields exact counts, and a user removed then restored is reactivated, not duplicated", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const before = yield* rosterOf(tenantId, "user");
+        const gone = d.users.find((u) => u.externalId === "stu3")!;
+        const changed = d.all
+          .filter((r) => r !== gone && !(r.kind === "enrollment" && r.fields.userExternalId === "stu3"))
+          .map((r) => (r.externalId === "stu4" ? F.user("stu4", { ...(r as typeof gone).fields, familyName: "Renamed" }) : r));
+        const added = F.user("stu-new", { email: "new@d.example.org" });
+        const second = yield* syncOnce({ tenantId, records: [...changed, added] });
+        assert.strictEqual(second.run.status, "SUCCESS");
+        const u = second.run.stats!.users;
+        assert.deepStrictEqual([u.created, u.updated, u.deactivated, u.reactivated, u.unchanged], [1, 1, 1, 0, 24]);
+        assert.strictEqual(second.run.stats!.enrollments.deactivated, 2);
+        const third = yield* syncOnce({ tenantId, records: [...d.all, added] });
+        const u3 = third.run.stats!.users;
+        assert.deepStrictEqual([u3.created, u3.updated, u3.deactivated, u3.reactivated], [0, 1, 0, 1]);
+        assert.strictEqual(third.run.stats!.enrollments.reactivated, 2);
+        const after = yield* rosterOf(tenantId, "user");
+        assert.strictEqual(after.length, 27);
+        const restored = after.find((x) => x.links.some((l) => l.externalId === "stu3"))!;
+        assert.ok(restored.active);
+        assert.strictEqual(restored.id, before.find((x) => x.links.some((l) => l.externalId === "stu3"))!.id);
+      }));
+
+    it.effect("two providers: users with the same email (case, spaces) or student number become one user with two links", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const a = [F.user("a1", { email: "Jo.Smith@School.org" }), F.user("a2", { studentNumber: "S-77" }), F.user("a3", { email: "x@s.org" })];
+        const b = [F.user("b1", { email: "  jo.smith@school.org " }), F.user("b2", { studentNumber: "S-77" }), F.user("b3", { role: "teacher", studentNumber: "S-99" })];
+        yield* syncOnce({ tenantId, provider: "A", records: a, modes: { user: "bulk" } });
+        const second = yield* syncOnce({ tenantId, provider: "B", records: b, modes: { user: "bulk" } });
+        assert.deepStrictEqual(second.run.stats!.users.matchedBy, { externalId: 0, email: 1, studentNumber: 1 });
+        assert.strictEqual(second.run.stats!.users.created, 1);
+        const users = yield* rosterOf(tenantId, "user");
+        assert.strictEqual(users.length, 4);
+        const jo = users.find((x) => x.links.some((l) => l.externalId === "a1"))!;
+        assert.deepStrictEqual(jo.links.map((l) => l.externalId).sort(), ["a1", "b1"]);
+        // Provider A drops Jo (and nothing else is lost beyond the threshold): Jo stays active, fed by B.
+        const third = yield* syncOnce({ tenantId, provider: "A", records: a.slice(1), modes: { user: "bulk" }, overrideSafeguard: true });
+        assert.strictEqual(third.run.stats!.users.deactivated, 0);
+        const jo2 = (yield* rosterOf(tenantId, "user")).find((x) => x.id === jo.id)!;
+        assert.ok(jo2.active);
+        assert.deepStrictEqual(jo2.links.filter((l) => l.active).map((l) => l.externalId), ["b1"]);
+        // Then B drops Jo too: now Jo is deactivated.
+        const fourth = yield* syncOnce({ tenantId, provider: "B", records: b.slice(1), modes: { user: "bulk" }, overrideSafeguard: true });
+        assert.strictEqual(fourth.run.stats!.users.deactivated, 1);
+      }));
+
+    it.effect("an ambiguous match is flagged and never guessed", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        yield* syncOnce({ tenantId, provider: "A", records: [F.user("a1", { email: "same@s.org" }), F.user("a2", { email: "SAME@s.org" })], modes: { user: "bulk" } });
+        const second = yield* syncOnce({ tenantId, provider: "B", records: [F.user("b1", { email: "same@s.org" })], modes: { user: "bulk" } });
+        assert.strictEqual(second.run.status, "PARTIAL");
+        assert.strictEqual(second.run.stats!.users.errors, 1);
+        assert.strictEqual(second.run.stats!.users.created, 0);
+        const runs = yield* RunRepository;
+        const issues = yield* runs.issues(second.run.id, { limit: 10, offset: 0 });
+        assert.strictEqual(issues[0]!.code, "ambiguous_match");
+        assert.strictEqual(issues[0]!.externalId, "b1");
+        assert.strictEqual((yield* rosterOf(tenantId, "user")).length, 2);
+      }));
+
+    it.effect("without user creation, an unmatched user is reported and not created", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const out = yield* syncOnce({ tenantId, records: [F.user("u1")], modes: { user: "bulk" }, createUsers: false });
+        assert.strictEqual(out.run.status, "PARTIAL");
+        assert.strictEqual((yield* rosterOf(tenantId, "user")).length, 0);
+      }));
+
+    it.effect("an empty or truncated feed trips the safeguard and applies nothing; the override applies it", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const before = activeIds(yield* rosterOf(tenantId, "user"));
+        const empty = yield* syncOnce({ tenantId, records: [] });
+        assert.strictEqual(empty.run.status, "FAILURE");
+        assert.match(empty.run.errorMessage!, /safeguard/i);
+        assert.deepStrictEqual(activeIds(yield* rosterOf(tenantId, "user")), before);
+        const truncated = yield* syncOnce({ tenantId, records: d.all.filter((r) => r.kind !== "user" || r.externalId < "stu2") });
+        assert.strictEqual(truncated.run.status, "FAILURE");
+        assert.deepStrictEqual(activeIds(yield* rosterOf(tenantId, "user")), before);
+        const forced = yield* syncOnce({ tenantId, records: [], overrideSafeguard: true });
+        assert.strictEqual(forced.run.status, "SUCCESS");
+        assert.strictEqual(forced.run.stats!.users.deactivated, 26);
+        assert.deepStrictEqual(activeIds(yield* rosterOf(tenantId, "user")), []);
+      }));
+
+    it.effect("a read that breaks off ends FAILURE and deactivates nothing", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const out = yield* syncOnce({ tenantId, records: d.all, failAfterBatches: 3 });
+        assert.strictEqual(out.run.status, "FAILURE");
+        assert.match(out.run.errorMessage!, /connection reset/);
+        assert.strictEqual(activeIds(yield* rosterOf(tenantId, "enrollment")).length, 46);
+      }));
+
+    it.effect("a dry run reports what would change and applies nothing", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        const dry = yield* syncOnce({ tenantId, records: d.all, dryRun: true });
+        assert.strictEqual(dry.run.status, "SUCCESS");
+        assert.strictEqual(dry.run.stats!.users.created, 26);
+        assert.strictEqual((yield* rosterOf(tenantId, "user")).length, 0);
+        yield* syncOnce({ tenantId, records: d.all });
+        const drop = yield* syncOnce({ tenantId, records: d.all.filter((r) => r.externalId !== "stu0"), dryRun: true });
+        assert.strictEqual(drop.run.stats!.users.deactivated, 1);
+        assert.strictEqual(activeIds(yield* rosterOf(tenantId, "user")).length, 26);
+      }));
+
+    it.effect("duplicates, bad rows and unknown references are rejected precisely; a rejected row deactivates nothing", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const broken = d.all.map((r) =>
+          r.externalId === "stu5" ? F.user("stu5", { ...(r as ReturnType<typeof F.user>).fields, role: "wizard" as never }) : r);
+        const extra = [
+          { ...F.user("stu6", { givenName: "Dup" }), origin: { file: "users.csv", line: 99 } },
+          F.enrollment("enr-bad", "no-such-class", "stu1"),
+        ];
+        const out = yield* syncOnce({ tenantId, records: [...broken, ...extra] });
+        assert.strictEqual(out.run.status, "PARTIAL");
+        assert.strictEqual(out.run.stats!.users.errors, 2);
+        assert.strictEqual(out.run.stats!.users.deactivated, 0);
+        assert.strictEqual(out.run.stats!.enrollments.errors, 1);
+        const runs = yield* RunRepository;
+        const issues = yield* runs.issues(out.run.id, { limit: 100, offset: 0 });
+        const byCode = new Map(issues.map((i) => [i.code, i]));
+        assert.strictEqual(byCode.get("duplicate_id")!.line, 99);
+        assert.strictEqual(byCode.get("unknown_reference")!.externalId, "enr-bad");
+        assert.strictEqual(byCode.get("invalid_row")!.externalId, "stu5");
+        const stu5 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu5"))!;
+        assert.ok(stu5.active, "a user whose row was rejected stays active");
+        assert.strictEqual(stu5.fields["role"], "student");
+      }));
+
+    it.effect("a delta feed deletes only what it marks tobedeleted", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const stu0 = d.users.find((u) => u.externalId === "stu0")!;
+        const out = yield* syncOnce({ tenantId, records: [F.tobedeleted(stu0), F.user("stu-delta")], modes: { user: "delta" } });
+        assert.strictEqual(out.run.status, "SUCCESS");
+        const u = out.run.stats!.users;
+        assert.deepStrictEqual([u.created, u.deactivated], [1, 1]);
+        assert.strictEqual(activeIds(yield* rosterOf(tenantId, "user")).length, 26);
+        assert.strictEqual(activeIds(yield* rosterOf(tenantId, "school")).length, 2, "absent kinds are untouched");
+      }));
+
+    it.effect("a cancelled run ends CANCELLED with nothing applied", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const out = yield* syncOnce({ tenantId, records: small().all, cancelled: true });
+        assert.strictEqual(out.run.status, "CANCELLED");
+        assert.strictEqual((yield* rosterOf(tenantId, "user")).length, 0);
+      }));
+
+    it.effect("planning in small chunks gives the same roster as one chunk", () =>
+      Effect.gen(function* () {
+        const t1 = newTenant();
+        const t2 = newTenant();
+        const d = small();
+        const a = yield* syncOnce({ tenantId: t1, records: d.all, chunkSize: 3 });
+        const b = yield* syncOnce({ tenantId: t2, records: d.all });
+        assert.deepStrictEqual(a.run.stats, b.run.stats);
+        assert.deepStrictEqual(externalIdsOf(yield* rosterOf(t1, "enrollment")), externalIdsOf(yield* rosterOf(t2, "enrollment")));
+      }));
+
+    it.effect("tenants are isolated: the same external ids in two tenants never meet", () =>
+      Effect.gen(function* () {
+        const t1 = newTenant();
+        const t2 = newTenant();
+        yield* syncOnce({ tenantId: t1, records: [F.user("u1", { email: "a@b.org" })], modes: { user: "bulk" } });
+        const other = yield* syncOnce({ tenantId: t2, records: [F.user("u9", { email: "a@b.org" })], modes: { user: "bulk" } });
+        assert.strictEqual(other.run.stats!.users.created, 1);
+        assert.strictEqual(other.run.stats!.users.matchedBy.email, 0);
+        assert.strictEqual((yield* rosterOf(t1, "user")).length, 1);
+      }));
+  });
+
+export { describe };
