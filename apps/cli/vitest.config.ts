@@ -1,3 +1,3 @@
-import { defineConfig } from "vitest/config";
+import { packageConfig } from "../../tooling/vitest.shared";
 
-export default defineConfig({ test: { include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 } });
+export default packageConfig(import.meta.dirname);
