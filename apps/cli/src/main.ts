@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/**
+ * sis-sync command line: one-off operations for operators (migrate, sync an export, list the roster).
+ * Exit codes: 0 success (SUCCESS or PARTIAL runs), 1 failure, 2 bad usage.
+ */
+import { migrate } from "./commands/Migrate";
+import { roster } from "./commands/Roster";
+import { sync } from "./commands/Sync";
+import { USAGE, UsageError } from "./Usage";
+
+const COMMANDS: Record<string, (args: ReadonlyArray<string>) => Promise<number>> = { sync, roster, migrate: () => migrate() };
+
+const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    process.stdout.write(USAGE + "\n");
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  try {
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    return await run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`sis-sync: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    process.stderr.write(`sis-sync: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+};
+
+process.exitCode = await main(process.argv.slice(2));

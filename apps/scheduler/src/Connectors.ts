@@ -1,0 +1,42 @@
+/**
+ * Provider config → roster source: the one place that knows which connector serves which
+ * provider type. Configs are decoded again here, so a stored config that no longer fits its type
+ * fails the run with a clear message instead of a connector crash.
+ */
+import { decodeProviderConfig, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
+import { OneRosterCsvSource } from "@sis-sync/connectors-oneroster";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Layer from "effect/Layer";
+import * as Stream from "effect/Stream";
+import { RosterSource } from "@sis-sync/core";
+
+export interface ConnectorEnv {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const configError = (message: string) => new RosterSourceError({ reason: "Configuration", message });
+
+/** Builds the source for a provider, or fails with a `Configuration` error naming the problem. */
+export const sourceFor = (provider: Provider, _options: ConnectorEnv = {}): Effect.Effect<RosterSourceShape, RosterSourceError> =>
+  Effect.gen(function* () {
+    const decoded = decodeProviderConfig(provider.providerType, provider.config);
+    if (Exit.isFailure(decoded)) {
+      return yield* configError(`The stored ${provider.providerType} configuration is invalid; edit the provider and save it again.`);
+    }
+    const config = decoded.value as Record<string, unknown>;
+    switch (provider.providerType) {
+      case "ONEROSTER_CSV":
+        if (typeof config["localPath"] === "string") return OneRosterCsvSource.make({ localPath: config["localPath"] });
+        return yield* configError("OneRoster CSV over SFTP is not available in this build yet.");
+      default:
+        return yield* configError(`Provider type ${provider.providerType} is not available in this build yet.`);
+    }
+  });
+
+/** A source that fails every call, so a misconfigured provider's run ends FAILURE with the reason. */
+const failing = (error: RosterSourceError): RosterSourceShape => ({ extract: Stream.fail(error), testConnection: Effect.fail(error) });
+
+/** `sourceFor` as a layer for `RunExecutor.execute`; configuration problems surface as the run's failure. */
+export const layerFor = (provider: Provider, options: ConnectorEnv = {}) =>
+  Layer.effect(RosterSource, sourceFor(provider, options).pipe(Effect.catch((error) => Effect.succeed(failing(error)))));
