@@ -2,6 +2,8 @@
  * Provider configurations (contract, ARCHITECTURE §6): one shape per provider type, decoded at the
  * edges. Secret fields are listed so every response and log can redact them.
  */
+import * as Cause from "effect/Cause";
+import * as Exit from "effect/Exit";
 import * as Schema from "effect/Schema";
 
 export const PROVIDER_TYPES = ["CLEVER", "CLASSLINK", "ONEROSTER_API", "ONEROSTER_CSV"] as const;
@@ -97,6 +99,14 @@ export const resolveOptions = (options: ProviderOptions | undefined): ResolvedOp
 /** Decodes a config for its provider type; the error message names the offending field. */
 export const decodeProviderConfig = (providerType: ProviderType, config: unknown) =>
   Schema.decodeUnknownExit(configSchemaFor[providerType] as Schema.Codec<unknown>, { onExcessProperty: "error", errors: "all" })(config);
+
+/** Why a config does not fit its provider type (naming the field), or `null` when it fits. */
+export const configProblem = (providerType: ProviderType, config: unknown): string | null => {
+  const exit = decodeProviderConfig(providerType, config);
+  if (Exit.isSuccess(exit)) return null;
+  const error = Cause.squash(exit.cause);
+  return error instanceof Error ? error.message : String(error);
+};
 
 /** Replaces every present secret with `"***"` so a config can be shown or logged. */
 export const redactConfig = (providerType: ProviderType, config: unknown): unknown => {
