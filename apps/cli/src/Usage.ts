@@ -12,6 +12,9 @@ Commands:
   sync    --tenant <id> --provider <name> --oneroster-csv <folder-or-zip>
           [--dry-run] [--override-safeguard] [--json]
           Sync a OneRoster 1.1 CSV export (creating the provider on first use).
+  sync    --tenant <id> --provider <name> --type <CLEVER|CLASSLINK|ONEROSTER_API|ONEROSTER_CSV>
+          --config <file.json> [--dry-run] [--override-safeguard] [--json]
+          Sync any provider type; the JSON file holds its config (see the README).
   roster  --tenant <id> --kind <schools|classes|users|enrollments> [--json]
           List the tenant's roster with provider links.
   migrate Apply database migrations.

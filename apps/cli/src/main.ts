@@ -3,12 +3,14 @@
  * sis-sync command line: one-off operations for operators (migrate, sync an export, list the roster).
  * Exit codes: 0 success (SUCCESS or PARTIAL runs), 1 failure, 2 bad usage.
  */
-import { migrate } from "./commands/Migrate";
-import { roster } from "./commands/Roster";
-import { sync } from "./commands/Sync";
 import { USAGE, UsageError } from "./Usage";
 
-const COMMANDS: Record<string, (args: ReadonlyArray<string>) => Promise<number>> = { sync, roster, migrate: () => migrate() };
+// Commands load lazily: `--help` and usage errors answer without loading drivers and connectors.
+const COMMANDS: Record<string, (args: ReadonlyArray<string>) => Promise<number>> = {
+  sync: async (args) => (await import("./commands/Sync")).sync(args),
+  roster: async (args) => (await import("./commands/Roster")).roster(args),
+  migrate: async () => (await import("./commands/Migrate")).migrate(),
+};
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [command, ...rest] = argv;

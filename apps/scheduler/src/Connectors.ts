@@ -3,7 +3,8 @@
  * provider type. Configs are decoded again here, so a stored config that no longer fits its type
  * fails the run with a clear message instead of a connector crash.
  */
-import { decodeProviderConfig, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
+import { decodeProviderConfig, resolveOptions, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
+import { CleverRosterSource } from "@sis-sync/connectors-clever";
 import { OneRosterCsvSource } from "@sis-sync/connectors-oneroster";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
@@ -12,20 +13,26 @@ import * as Stream from "effect/Stream";
 import { RosterSource } from "@sis-sync/core";
 
 export interface ConnectorEnv {
+  /** Where connectors read base-URL overrides (`CLEVER_API_URL`, …); defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const configError = (message: string) => new RosterSourceError({ reason: "Configuration", message });
 
 /** Builds the source for a provider, or fails with a `Configuration` error naming the problem. */
-export const sourceFor = (provider: Provider, _options: ConnectorEnv = {}): Effect.Effect<RosterSourceShape, RosterSourceError> =>
+export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effect.Effect<RosterSourceShape, RosterSourceError> =>
   Effect.gen(function* () {
     const decoded = decodeProviderConfig(provider.providerType, provider.config);
     if (Exit.isFailure(decoded)) {
       return yield* configError(`The stored ${provider.providerType} configuration is invalid; edit the provider and save it again.`);
     }
     const config = decoded.value as Record<string, unknown>;
+    const env = options.env ?? process.env;
+    const resolved = resolveOptions(provider.options);
+    const pacing = resolved.requestsPerMinute === null ? {} : { requestsPerMinute: resolved.requestsPerMinute };
     switch (provider.providerType) {
+      case "CLEVER":
+        return CleverRosterSource.make(config, { env, ...pacing });
       case "ONEROSTER_CSV":
         if (typeof config["localPath"] === "string") return OneRosterCsvSource.make({ localPath: config["localPath"] });
         return yield* configError("OneRoster CSV over SFTP is not available in this build yet.");

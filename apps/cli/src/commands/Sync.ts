@@ -1,57 +1,12 @@
 /**
- * `sis-sync sync`: one sync of a OneRoster CSV export on disk, as an operator runs it by hand. The
- * run goes through the same queue, lease and executor as scheduled runs, so it cannot overlap a
- * worker's run of the same provider.
+ * `sis-sync sync`: flags and output. Arguments are checked before anything heavy loads, so a usage
+ * error answers at once; the run itself lives in `SyncRun`.
  */
-import { ProviderRepository, RunExecutor, RunRepository, type Provider, type StoredIssue, type SyncRun } from "@sis-sync/core";
-import { Connectors } from "@sis-sync/scheduler";
-import { PgRunLeases } from "@sis-sync/storage-pg";
-import * as Effect from "effect/Effect";
-import * as Schedule from "effect/Schedule";
-import { existsSync } from "node:fs";
+import { configProblem, PROVIDER_TYPES, type ProviderType, type StoredIssue, type SyncRun } from "@sis-sync/core";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { runCommand } from "../Runtime";
 import { parse, required, UsageError } from "../Usage";
 import { printSummary } from "./Summary";
-
-const LEASE_MS = 5 * 60_000;
-
-class CliFailure extends Error {}
-
-const ensureProvider = Effect.fn("cli.ensureProvider")(function* (tenantId: string, name: string, localPath: string) {
-  const providers = yield* ProviderRepository;
-  const existing = yield* providers.findByName(tenantId, name);
-  if (!existing) return yield* providers.create({ tenantId, providerType: "ONEROSTER_CSV", name, config: { localPath } });
-  if (existing.providerType !== "ONEROSTER_CSV") {
-    return yield* Effect.die(new UsageError(`provider "${name}" of tenant "${tenantId}" is a ${existing.providerType} provider, not ONEROSTER_CSV`));
-  }
-  const current = (existing.config as { localPath?: string }).localPath;
-  if (current === localPath) return existing;
-  return (yield* providers.update(existing.id, { config: { localPath } })) as Provider;
-});
-
-const syncOnce = (input: { tenantId: string; name: string; localPath: string; dryRun: boolean; overrideSafeguard: boolean }) =>
-  Effect.gen(function* () {
-    const runs = yield* RunRepository;
-    const leases = yield* PgRunLeases.PgRunLeases;
-    yield* leases.expire();
-    const provider = yield* ensureProvider(input.tenantId, input.name, input.localPath);
-    const { run, created } = yield* runs.enqueue({
-      tenantId: input.tenantId, providerId: provider.id, isManual: true, dryRun: input.dryRun, overrideSafeguard: input.overrideSafeguard,
-    });
-    if (!created) {
-      return yield* Effect.die(new CliFailure(`provider "${input.name}" already has a ${run.status} run (${run.id}); wait for it to finish or cancel it`));
-    }
-    const started = yield* runs.start(run.id);
-    const token = yield* leases.grant(run.id, `cli:${process.pid}`, LEASE_MS);
-    if (token === null) return yield* Effect.die(new CliFailure(`could not take the lease of run ${run.id}`));
-    yield* leases.renew(run.id, token, LEASE_MS).pipe(Effect.repeat(Schedule.spaced(LEASE_MS / 3)), Effect.forkScoped);
-    const { run: finished } = yield* RunExecutor.execute(started, provider, { leaseToken: token }).pipe(
-      Effect.provide(Connectors.layerFor(provider)),
-    );
-    const issues = yield* runs.issues(finished.id, { limit: 1_000_000, offset: 0 });
-    return { run: finished, issues };
-  });
 
 const jsonResult = (run: SyncRun, issues: ReadonlyArray<StoredIssue>) => ({
   runId: run.id,
@@ -61,23 +16,51 @@ const jsonResult = (run: SyncRun, issues: ReadonlyArray<StoredIssue>) => ({
   issues: issues.map((i) => ({ kind: i.kind, severity: i.severity, file: i.file, line: i.line, externalId: i.externalId, message: i.message })),
 });
 
+/** `--oneroster-csv <path>`, or `--type <TYPE> --config <file.json>` for any provider type. */
+const providerFrom = (values: Record<string, unknown>): { providerType: ProviderType; config: unknown } => {
+  if (values["oneroster-csv"] !== undefined) {
+    if (values["type"] !== undefined || values["config"] !== undefined) throw new UsageError("use either --oneroster-csv or --type with --config");
+    const localPath = resolve(required(values, "oneroster-csv"));
+    if (!existsSync(localPath)) throw new UsageError(`--oneroster-csv: no such file or folder: ${localPath}`);
+    return { providerType: "ONEROSTER_CSV", config: { localPath } };
+  }
+  const type = required(values, "type").toUpperCase();
+  if (!(PROVIDER_TYPES as ReadonlyArray<string>).includes(type)) throw new UsageError(`--type must be one of ${PROVIDER_TYPES.join(", ")}`);
+  const providerType = type as ProviderType;
+  const file = required(values, "config");
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`--config: cannot read JSON from ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (providerType === "ONEROSTER_CSV" && typeof (config as { localPath?: unknown }).localPath === "string") {
+    config = { ...(config as object), localPath: resolve((config as { localPath: string }).localPath) };
+  }
+  const problem = configProblem(providerType, config);
+  if (problem !== null) throw new UsageError(`--config does not fit ${providerType}: ${problem}`);
+  return { providerType, config };
+};
+
 export const sync = async (args: ReadonlyArray<string>): Promise<number> => {
   const values = parse(args, {
     tenant: { type: "string" },
     provider: { type: "string" },
     "oneroster-csv": { type: "string" },
+    type: { type: "string" },
+    config: { type: "string" },
     "dry-run": { type: "boolean" },
     "override-safeguard": { type: "boolean" },
     json: { type: "boolean" },
   });
   const tenantId = required(values, "tenant");
   const name = required(values, "provider");
-  const localPath = resolve(required(values, "oneroster-csv"));
-  if (!existsSync(localPath)) throw new UsageError(`--oneroster-csv: no such file or folder: ${localPath}`);
+  const { providerType, config } = providerFrom(values);
   try {
-    const { run, issues } = await runCommand(syncOnce({
-      tenantId, name, localPath, dryRun: values["dry-run"] === true, overrideSafeguard: values["override-safeguard"] === true,
-    }));
+    const { runSync } = await import("./SyncRun");
+    const { run, issues } = await runSync({
+      tenantId, name, providerType, config, dryRun: values["dry-run"] === true, overrideSafeguard: values["override-safeguard"] === true,
+    });
     if (values.json) process.stdout.write(JSON.stringify(jsonResult(run, issues)) + "\n");
     else printSummary(run, issues, { provider: name, dryRun: values["dry-run"] === true });
     return run.status === "SUCCESS" || run.status === "PARTIAL" ? 0 : 1;
