@@ -4,8 +4,9 @@
  * fails the run with a clear message instead of a connector crash.
  */
 import { decodeProviderConfig, resolveOptions, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
+import { ClassLinkRosterSource } from "@sis-sync/connectors-classlink";
 import { CleverRosterSource } from "@sis-sync/connectors-clever";
-import { OneRosterCsvSource } from "@sis-sync/connectors-oneroster";
+import { OneRosterCsvSource, OneRosterRestSource } from "@sis-sync/connectors-oneroster";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
@@ -33,11 +34,13 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
     switch (provider.providerType) {
       case "CLEVER":
         return CleverRosterSource.make(config, { env, ...pacing });
+      case "ONEROSTER_API":
+        return OneRosterRestSource.make(config, pacing);
+      case "CLASSLINK":
+        return ClassLinkRosterSource.make(config, pacing);
       case "ONEROSTER_CSV":
         if (typeof config["localPath"] === "string") return OneRosterCsvSource.make({ localPath: config["localPath"] });
         return yield* configError("OneRoster CSV over SFTP is not available in this build yet.");
-      default:
-        return yield* configError(`Provider type ${provider.providerType} is not available in this build yet.`);
     }
   });
 

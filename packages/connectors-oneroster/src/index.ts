@@ -3,3 +3,4 @@
  * `OneRosterCsvSource` reads CSV exports (a folder, a zip or a folder of dated exports) from local disk.
  */
 export * as OneRosterCsvSource from "./OneRosterCsvSource";
+export * from "./rest";

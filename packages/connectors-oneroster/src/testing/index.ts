@@ -126,3 +126,4 @@ export const writeZip = async (
   await writeFile(path, Buffer.concat([...locals, directory, end]));
   return path;
 };
+export * from "./rest";
