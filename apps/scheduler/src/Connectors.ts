@@ -6,7 +6,7 @@
 import { decodeProviderConfig, resolveOptions, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
 import { ClassLinkRosterSource } from "@sis-sync/connectors-classlink";
 import { CleverRosterSource } from "@sis-sync/connectors-clever";
-import { OneRosterCsvSource, OneRosterRestSource } from "@sis-sync/connectors-oneroster";
+import { OneRosterCsvSource, OneRosterRestSource, OneRosterSftpSource } from "@sis-sync/connectors-oneroster";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
@@ -40,7 +40,7 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
         return ClassLinkRosterSource.make(config, pacing);
       case "ONEROSTER_CSV":
         if (typeof config["localPath"] === "string") return OneRosterCsvSource.make({ localPath: config["localPath"] });
-        return yield* configError("OneRoster CSV over SFTP is not available in this build yet.");
+        return OneRosterSftpSource.make(config);
     }
   });
 

@@ -4,3 +4,4 @@
  */
 export * as OneRosterCsvSource from "./OneRosterCsvSource";
 export * from "./rest";
+export * from "./sftp";

@@ -127,3 +127,4 @@ export const writeZip = async (
   return path;
 };
 export * from "./rest";
+export * from "./sftp";
