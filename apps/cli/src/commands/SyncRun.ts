@@ -1,9 +1,10 @@
 /**
- * The run behind `sis-sync sync`: the provider created or updated, the run queued, leased and
- * executed through the same executor as scheduled runs, so it cannot overlap a worker's run.
+ * The run behind `sis-sync sync`: the provider created or updated, the run queued, claimed and
+ * executed the way the worker executes runs (`RunJob`: lease, heartbeat, fencing), so it cannot
+ * overlap a worker's run. When a worker claims the queued run first, the CLI follows that run.
  */
-import { ProviderRepository, RunExecutor, RunRepository, type Provider, type ProviderType } from "@sis-sync/core";
-import { Connectors } from "@sis-sync/scheduler";
+import { ProviderRepository, RunRepository, type Provider, type ProviderType } from "@sis-sync/core";
+import { Connectors, RunJob } from "@sis-sync/scheduler";
 import { PgRunLeases } from "@sis-sync/storage-pg";
 import * as Effect from "effect/Effect";
 import * as Schedule from "effect/Schedule";
@@ -46,12 +47,22 @@ const syncOnce = (input: Target & { dryRun: boolean; overrideSafeguard: boolean 
     if (!created) {
       return yield* Effect.die(new CliFailure(`provider "${input.name}" already has a ${run.status} run (${run.id}); wait for it to finish or cancel it`));
     }
-    const started = yield* runs.start(run.id);
-    const token = yield* leases.grant(run.id, `cli:${process.pid}`, LEASE_MS);
-    if (token === null) return yield* Effect.die(new CliFailure(`could not take the lease of run ${run.id}`));
-    yield* leases.renew(run.id, token, LEASE_MS).pipe(Effect.repeat(Schedule.spaced(LEASE_MS / 3)), Effect.forkScoped);
-    const { run: finished } = yield* RunExecutor.execute(started, provider, { leaseToken: token }).pipe(
-      Effect.provide(Connectors.layerFor(provider)),
+    const sentAt = RunJob.monotonic();
+    const leased = yield* leases.claimRun(run.id, `cli:${process.pid}`, LEASE_MS);
+    if (leased !== null) {
+      yield* RunJob.run(leased, RunJob.newControl(LEASE_MS, sentAt), {
+        leaseMs: LEASE_MS,
+        heartbeatMs: LEASE_MS / 3,
+        sourceLayer: (p) => Connectors.layerFor(p),
+      });
+    }
+    // Claimed by a worker in between (or ended by someone else): report that run once it ends.
+    // Expiring as it waits, the CLI also ends the run itself should that worker die.
+    const finished = yield* leases.expire().pipe(
+      Effect.andThen(runs.get(run.id)),
+      Effect.flatMap((current) =>
+        current === null ? Effect.die(new CliFailure(`run ${run.id} disappeared`)) : Effect.succeed(current)),
+      Effect.repeat({ until: (current) => current.status !== "PENDING" && current.status !== "IN_PROGRESS", schedule: Schedule.spaced(500) }),
     );
     const issues = yield* runs.issues(finished.id, { limit: 1_000_000, offset: 0 });
     return { run: finished, issues };
