@@ -18,9 +18,12 @@ Commands:
   roster  --tenant <id> --kind <schools|classes|users|enrollments> [--json]
           List the tenant's roster with provider links.
   migrate Apply database migrations.
+  token   --role <PLATFORM_ADMIN|DISTRICT_ADMIN> [--tenant <id>] [--sub <subject>] [--ttl <1h|15m|7d|seconds>]
+          Print a bearer token for the API (HS256 with AUTH_JWT_SECRET, or outside production the
+          development secret in SIS_DATA_DIR). --tenant is required for DISTRICT_ADMIN.
 
 Environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in SIS_DATA_DIR, default ./.data),
-LOG_LEVEL (debug|info|warn|error; default info).`;
+LOG_LEVEL (debug|info|warn|error; default info), AUTH_JWT_SECRET, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE (token).`;
 
 export const parse = <const T extends NonNullable<ParseArgsConfig["options"]>>(args: ReadonlyArray<string>, options: T) => {
   try {

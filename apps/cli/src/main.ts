@@ -10,6 +10,7 @@ const COMMANDS: Record<string, (args: ReadonlyArray<string>) => Promise<number>>
   sync: async (args) => (await import("./commands/Sync")).sync(args),
   roster: async (args) => (await import("./commands/Roster")).roster(args),
   migrate: async () => (await import("./commands/Migrate")).migrate(),
+  token: async (args) => (await import("./commands/Token")).token(args),
 };
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {

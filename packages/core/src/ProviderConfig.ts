@@ -77,7 +77,7 @@ export const SECRET_FIELDS: Readonly<Record<ProviderType, ReadonlyArray<string>>
 
 export const ProviderOptions = Schema.Struct({
   createUsers: Schema.optionalKey(Schema.Boolean),
-  safeguardPercent: Schema.optionalKey(Schema.Number.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 100 })))),
+  safeguardPercent: Schema.optionalKey(Schema.Finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 100 })))),
   requestsPerMinute: Schema.optionalKey(Schema.Int.pipe(Schema.check(Schema.isBetween({ minimum: 1, maximum: 100_000 })))),
 });
 export type ProviderOptions = typeof ProviderOptions.Type;

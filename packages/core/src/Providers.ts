@@ -5,7 +5,8 @@ import * as Context from "effect/Context";
 import type * as Effect from "effect/Effect";
 import type { ProviderOptions, ProviderType } from "./ProviderConfig";
 import type { RosterStoreError } from "./RosterStore";
-import type { RowIssue } from "./RowIssue";
+import type { Kind } from "./Roster";
+import type { IssueSeverity, RowIssue } from "./RowIssue";
 import type { SyncStats } from "./SyncStats";
 
 export interface Provider {
@@ -84,6 +85,12 @@ export interface NewRun {
   readonly overrideSafeguard?: boolean;
 }
 
+/** Narrows `RunRepository.issues`; absent fields match every issue. */
+export interface IssueFilter {
+  readonly kind?: Kind | undefined;
+  readonly severity?: IssueSeverity | undefined;
+}
+
 export interface StoredIssue extends RowIssue {
   readonly id: number;
   readonly runId: string;
@@ -102,7 +109,11 @@ export class RunRepository extends Context.Service<RunRepository, {
   }) => Effect.Effect<SyncRun, RosterStoreError>;
   readonly get: (runId: string) => Effect.Effect<SyncRun | null, RosterStoreError>;
   readonly list: (providerId: string, page: { readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<SyncRun>, RosterStoreError>;
-  readonly issues: (runId: string, page: { readonly limit: number; readonly offset: number }) => Effect.Effect<ReadonlyArray<StoredIssue>, RosterStoreError>;
+  readonly issues: (
+    runId: string,
+    page: { readonly limit: number; readonly offset: number },
+    filter?: IssueFilter,
+  ) => Effect.Effect<ReadonlyArray<StoredIssue>, RosterStoreError>;
   readonly requestCancel: (runId: string) => Effect.Effect<SyncRun | null, RosterStoreError>;
   readonly isCancelRequested: (runId: string) => Effect.Effect<boolean, RosterStoreError>;
 }>()("@sis-sync/core/RunRepository") {}

@@ -152,6 +152,7 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
     if (issues.length > 0) yield* store.recordIssues(scope, issues);
     countErrors(state, issues);
     state.progress.planned[KIND_PLURAL[kind]] = (state.progress.planned[KIND_PLURAL[kind]] ?? 0) + candidates.length;
+    yield* Effect.logDebug("planned chunk").pipe(Effect.annotateLogs({ kind, candidates: candidates.length, decisions: decisions.length, rejected: issues.length }));
     if (options.onProgress) yield* options.onProgress("plan", state.progress);
   }
 });
@@ -210,6 +211,7 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   if (options.checkpoint) yield* options.checkpoint;
   yield* progress("load");
   const result = yield* store.apply(scope, kinds.map((kind) => ({ kind, mode: state.modes[kind]! })));
+  yield* Effect.logDebug("applied").pipe(Effect.annotateLogs({ deactivated: result.deactivated }));
   for (const kind of kinds) {
     const s = statsOf(state.stats, kind);
     s.deactivated = result.deactivated[kind];

@@ -315,7 +315,10 @@ const makeRuns = (db: MemoryState) => {
       Effect.sync(() =>
         [...db.runs.values()].filter((r) => r.providerId === providerId).sort((a, b) => +b.createdAt - +a.createdAt)
           .slice(page.offset, page.offset + page.limit)),
-    issues: (runId, page) => Effect.sync(() => db.issues.filter((i) => i.runId === runId).slice(page.offset, page.offset + page.limit)),
+    issues: (runId, page, filter = {}) =>
+      Effect.sync(() =>
+        db.issues.filter((i) => i.runId === runId && (filter.kind === undefined || i.kind === filter.kind) &&
+          (filter.severity === undefined || i.severity === filter.severity)).slice(page.offset, page.offset + page.limit)),
     requestCancel: (runId) =>
       Effect.sync(() => {
         const run = db.runs.get(runId);

@@ -237,6 +237,9 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         assert.strictEqual(byCode.get("duplicate_id")!.line, 99);
         assert.strictEqual(byCode.get("unknown_reference")!.externalId, "enr-bad");
         assert.strictEqual(byCode.get("invalid_row")!.externalId, "stu5");
+        const enrollmentIssues = yield* runs.issues(out.run.id, { limit: 100, offset: 0 }, { kind: "enrollment", severity: "error" });
+        assert.deepStrictEqual(enrollmentIssues.map((i) => i.externalId), ["enr-bad"]);
+        assert.strictEqual((yield* runs.issues(out.run.id, { limit: 100, offset: 0 }, { kind: "school" })).length, 0);
         const stu5 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu5"))!;
         assert.ok(stu5.active, "a user whose row was rejected stays active");
         assert.strictEqual(stu5.fields["role"], "student");
