@@ -22,7 +22,8 @@ import { authenticate } from "./middleware/Authenticate";
 import { auditTrail } from "./middleware/AuditTrail";
 import { API_BASE, RESOURCES, ROUTE_TABLE } from "./routes/index";
 import { adminUi, UI_BASE } from "./ui/AdminUi";
-import type { OutboundPolicy } from "./security/OutboundUrl";
+import type { OutboundUrl } from "@sis-sync/scheduler";
+type OutboundPolicy = OutboundUrl.OutboundPolicy;
 import { makeRateLimiter, type RateLimitOptions } from "./services/RateLimiter";
 
 export interface AppOptions {

@@ -9,7 +9,8 @@ import type * as Effect from "effect/Effect";
 import type * as Exit from "effect/Exit";
 import type { Authenticator } from "./auth/Jwt";
 import type { LocalPathPolicy } from "./security/LocalPath";
-import type { OutboundPolicy } from "./security/OutboundUrl";
+import type { OutboundUrl } from "@sis-sync/scheduler";
+type OutboundPolicy = OutboundUrl.OutboundPolicy;
 import type { RateLimiter } from "./services/RateLimiter";
 
 /** The services route handlers need. */

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   checkHost, checkUrl, classifyAddress, guardedFetch, OutboundRefused, parseIPv4, probeRedirects, type OutboundPolicy,
-} from "../src/security/OutboundUrl";
+} from "../../scheduler/src/OutboundUrl";
 import { checkLocalPath } from "../src/security/LocalPath";
 import { createProvider, openTestApp, TENANT, type TestApp } from "./support";
 

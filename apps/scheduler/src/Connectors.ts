@@ -1,7 +1,8 @@
 /**
  * Provider config → roster source: the one place that knows which connector serves which
  * provider type. Configs are decoded again here, so a stored config that no longer fits its type
- * fails the run with a clear message instead of a connector crash.
+ * fails the run with a clear message instead of a connector crash. Tenant-supplied hosts are
+ * checked again at run time (DNS may have changed since the API accepted them).
  */
 import { decodeProviderConfig, resolveOptions, RosterSourceError, type Provider, type RosterSourceShape } from "@sis-sync/core";
 import { ClassLinkRosterSource } from "@sis-sync/connectors-classlink";
@@ -12,11 +13,20 @@ import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import * as Stream from "effect/Stream";
 import { RosterSource } from "@sis-sync/core";
+import * as OutboundUrl from "./OutboundUrl";
 
 export interface ConnectorEnv {
   /** Where connectors read base-URL overrides (`CLEVER_API_URL`, …); defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** `SIS_ALLOW_PRIVATE_NETWORK=true` lets provider hosts resolve to private and loopback addresses. */
+export const outboundPolicy = (env: Readonly<Record<string, string | undefined>>): OutboundUrl.OutboundPolicy => ({
+  allowPrivateNetwork: env["SIS_ALLOW_PRIVATE_NETWORK"] === "true",
+});
+
+const refusedHost = (host: string, reason: string) =>
+  new RosterSourceError({ reason: "Forbidden", message: `SFTP host ${host} is not allowed: ${reason}` });
 
 const configError = (message: string) => new RosterSourceError({ reason: "Configuration", message });
 
@@ -31,16 +41,24 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
     const env = options.env ?? process.env;
     const resolved = resolveOptions(provider.options);
     const pacing = resolved.requestsPerMinute === null ? {} : { requestsPerMinute: resolved.requestsPerMinute };
+    const policy = outboundPolicy(env);
+    // Every request (and redirect hop) of a tenant-configured REST provider is checked before it connects.
+    const guarded = { ...pacing, fetch: OutboundUrl.guardedFetch(policy) };
     switch (provider.providerType) {
       case "CLEVER":
+        // Clever's hosts come from the operator's environment, not from tenant input.
         return CleverRosterSource.make(config, { env, ...pacing });
       case "ONEROSTER_API":
-        return OneRosterRestSource.make(config, pacing);
+        return OneRosterRestSource.make(config, guarded);
       case "CLASSLINK":
-        return ClassLinkRosterSource.make(config, pacing);
-      case "ONEROSTER_CSV":
+        return ClassLinkRosterSource.make(config, guarded);
+      case "ONEROSTER_CSV": {
         if (typeof config["localPath"] === "string") return OneRosterCsvSource.make({ localPath: config["localPath"] });
+        const host = String((config["sftp"] as { host: string }).host);
+        const verdict = yield* Effect.promise(() => OutboundUrl.checkHost(host, policy));
+        if (!verdict.ok) return yield* refusedHost(host, verdict.reason);
         return OneRosterSftpSource.make(config);
+      }
     }
   });
 

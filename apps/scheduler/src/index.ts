@@ -4,6 +4,7 @@
  * `SyncSchedule` holds the schedule presets and validation the API uses at its edge.
  */
 export * as Connectors from "./Connectors";
+export * as OutboundUrl from "./OutboundUrl";
 export * as SyncSchedule from "./SyncSchedule";
 export * as BackgroundConfig from "./BackgroundConfig";
 export * as Background from "./Background";

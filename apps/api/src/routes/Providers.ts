@@ -14,7 +14,8 @@ import { conflict, notFound, rateLimited, validation, type FieldError } from "..
 import { decodeStrict, defineRoute, type Resource } from "../http/Route";
 import * as S from "../http/Schemas";
 import { checkProviderTargets, urlFields } from "../security/ProviderTargets";
-import { probeRedirects } from "../security/OutboundUrl";
+import { OutboundUrl } from "@sis-sync/scheduler";
+const { probeRedirects } = OutboundUrl;
 import { loadProvider, requireTenant } from "../services/Access";
 import { recordRunChange } from "../services/Audit";
 import { scheduleErrors } from "../services/Schedules";

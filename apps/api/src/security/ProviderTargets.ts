@@ -7,7 +7,10 @@ import { ClassLinkRosterServer } from "@sis-sync/connectors-classlink";
 import type { ProviderType } from "@sis-sync/core";
 import type { FieldError } from "../http/Problem";
 import { checkLocalPath, type LocalPathPolicy } from "./LocalPath";
-import { checkHost, checkUrl, type OutboundPolicy } from "./OutboundUrl";
+import { OutboundUrl } from "@sis-sync/scheduler";
+
+type OutboundPolicy = OutboundUrl.OutboundPolicy;
+const { checkHost, checkUrl } = OutboundUrl;
 
 export interface TargetPolicy {
   readonly outbound: OutboundPolicy;

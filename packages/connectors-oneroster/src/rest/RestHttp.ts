@@ -85,6 +85,8 @@ const fetchOnce = async (t: Transport, req: HttpRequest, signal: AbortSignal, wh
     return { status: res.status, headers: res.headers, text };
   } catch (e) {
     if (signal.aborted) throw abortReason(signal);
+    // An injected transport refuses a destination by policy (the app's outbound guard): final, never retried.
+    if (e instanceof Error && e.name === "OutboundRefused") throw new RestFailure("Forbidden", `${what}: ${e.message}`);
     if (timeout.aborted) throw new RestFailure("Timeout", `${what}: no complete response within ${t.policy.timeoutMs} ms`);
     throw new RestFailure("Transport", `${what}: could not reach the provider (${errorCode(e)})`);
   }
@@ -117,7 +119,7 @@ export const send = async (
     try {
       res = await fetchOnce(t, req, signal, what);
     } catch (e) {
-      if (!(e instanceof RestFailure)) throw e;
+      if (!(e instanceof RestFailure) || e.reason === "Forbidden") throw e;
       if (attempt >= t.policy.maxRetries) throw new RestFailure(e.reason, `${e.message} (after ${attempt + 1} attempts)`);
       onRetry?.(null);
       await RateLimiter.sleep(backoffMs(t.policy, attempt, t.random), signal);
