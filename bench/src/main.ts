@@ -8,7 +8,7 @@
  * (e.g. 0.1) for a quick look.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
 import { LARGE, writeDistrict, type DistrictSize } from "./District";
@@ -83,11 +83,14 @@ const main = async () => {
   const night1 = join(WORK, "night1");
   const night2 = join(WORK, "night2");
   console.log(`district: ${fmt(size.students)} students, ${fmt(size.teachers)} teachers, ${fmt(size.classes)} classes, ${size.schools} schools`);
-  if (!existsSync(join(night2, "manifest.csv")) || process.env["BENCH_REGENERATE"]) {
+  const marker = join(WORK, "size.json");
+  const current = existsSync(marker) ? readFileSync(marker, "utf8") : "";
+  if (current !== JSON.stringify(size) || process.env["BENCH_REGENERATE"]) {
     rmSync(WORK, { recursive: true, force: true });
     const t = performance.now();
     const { enrollments } = await writeDistrict(night1, size, 1);
     await writeDistrict(night2, size, 2);
+    writeFileSync(marker, JSON.stringify(size));
     console.log(`generated two nights of CSV (${fmt(enrollments)} enrollments) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
   await admin("drop database if exists sis_bench with (force)");

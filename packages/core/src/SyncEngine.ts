@@ -174,6 +174,8 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
 
   yield* progress("extract");
   yield* source.extract.pipe(
+    // Reading the next batches overlaps with the database staging the current one.
+    Stream.buffer({ capacity: 2 }),
     Stream.runForEach((batch) =>
       Effect.gen(function* () {
         if (options.checkpoint) yield* options.checkpoint;
