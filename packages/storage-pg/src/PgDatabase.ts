@@ -100,33 +100,42 @@ export const encodeCopyValue = (value: CopyValue): string => {
 };
 
 /**
- * Encodes rows as COPY text, in parts of about `partSize` characters. Parts are built with
- * `join` so they are flat strings (cheap to turn into bytes), not deep concatenation ropes.
+ * Joins COPY text lines into parts of about `partSize` characters. Parts are built with `join` so
+ * they are flat strings (cheap to turn into bytes), not deep concatenation ropes.
  */
-export const encodeCopyRows = (rows: Iterable<ReadonlyArray<CopyValue>>, partSize = 1 << 20): { readonly parts: Array<string>; readonly count: number } => {
+export const copyParts = (lines: Iterable<string>, partSize = 1 << 20): { readonly parts: Array<string>; readonly count: number } => {
   const parts: Array<string> = [];
-  let lines: Array<string> = [];
+  let chunk: Array<string> = [];
   let size = 0;
   let count = 0;
-  for (const row of rows) {
-    let line = row.length > 0 ? encodeCopyValue(row[0]) : "";
-    for (let i = 1; i < row.length; i++) line += `\t${encodeCopyValue(row[i])}`;
-    lines.push(line);
+  for (const line of lines) {
+    chunk.push(line);
     size += line.length + 1;
     count++;
     if (size >= partSize) {
-      lines.push("");
-      parts.push(lines.join("\n"));
-      lines = [];
+      chunk.push("");
+      parts.push(chunk.join("\n"));
+      chunk = [];
       size = 0;
     }
   }
-  if (lines.length > 0) {
-    lines.push("");
-    parts.push(lines.join("\n"));
+  if (chunk.length > 0) {
+    chunk.push("");
+    parts.push(chunk.join("\n"));
   }
   return { parts, count };
 };
+
+function* copyLines(rows: Iterable<ReadonlyArray<CopyValue>>): Generator<string> {
+  for (const row of rows) {
+    let line = row.length > 0 ? encodeCopyValue(row[0]) : "";
+    for (let i = 1; i < row.length; i++) line += `\t${encodeCopyValue(row[i])}`;
+    yield line;
+  }
+}
+
+/** Encodes rows as COPY text, in parts of about `partSize` characters. */
+export const encodeCopyRows = (rows: Iterable<ReadonlyArray<CopyValue>>, partSize = 1 << 20) => copyParts(copyLines(rows), partSize);
 
 const copySql = (table: string, columns: ReadonlyArray<string>, source: string) =>
   `copy ${quoteIdent(table)} (${columns.map(quoteIdent).join(", ")}) from ${source}`;

@@ -15,7 +15,7 @@ import * as Layer from "effect/Layer";
 import { sql, type Kysely, type RawBuilder, type Transaction } from "kysely";
 import { KIND_SPECS, fieldEncoder, fieldsFromRow, stagingColumns, type KindSpec } from "./internal/Kinds";
 import { PLAN_TABLE, isUuid, makePartitions, partitionName, runIdOfPartition, type Partitions } from "./internal/Partitions";
-import { PgDatabase, copyString, errorMessage, escapeText, type PgHandle } from "./PgDatabase";
+import { PgDatabase, copyParts, copyString, errorMessage, escapeText, type PgHandle } from "./PgDatabase";
 
 const raw = (s: string) => sql.raw(s);
 
@@ -186,29 +186,18 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const fields = spec.fields.map((f) => ({ field: f.field, encode: fieldEncoder(f.type) }));
     const nulls = `\t\\N`.repeat(fields.length);
     // Rows go straight to COPY text (no per-value arrays): staging is the hot path of every sync.
-    const parts: Array<string> = [];
-    let lines: Array<string> = [];
-    let size = 0;
-    for (const row of rows) {
-      let line = `${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\t${copyString(row.state)}\t${copyString(row.hash)}\t${copyString(row.file)}\t${row.line === null || row.line === undefined ? "\\N" : Math.trunc(row.line)}\t${row.raw === null || row.raw === undefined ? "\\N" : escapeText(JSON.stringify(row.raw))}`;
-      if (spec.keys) line += `\t${copyString(row.emailKey)}\t${copyString(row.studentNumberKey)}`;
-      for (let i = 0; i < refCount; i++) line += `\t${copyString(row.refs[i])}`;
-      const data = row.state === "valid" && row.data !== null && typeof row.data === "object" ? (row.data as Record<string, unknown>) : null;
-      if (data === null) line += nulls;
-      else for (const f of fields) line += `\t${f.encode(data[f.field])}`;
-      lines.push(line);
-      size += line.length;
-      if (size >= 1 << 20) {
-        lines.push("");
-        parts.push(lines.join("\n"));
-        lines = [];
-        size = 0;
+    function* lines(): Generator<string> {
+      for (const row of rows) {
+        let line = `${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\t${copyString(row.state)}\t${copyString(row.hash)}\t${copyString(row.file)}\t${row.line === null || row.line === undefined ? "\\N" : Math.trunc(row.line)}\t${row.raw === null || row.raw === undefined ? "\\N" : escapeText(JSON.stringify(row.raw))}`;
+        if (spec.keys) line += `\t${copyString(row.emailKey)}\t${copyString(row.studentNumberKey)}`;
+        for (let i = 0; i < refCount; i++) line += `\t${copyString(row.refs[i])}`;
+        const data = row.state === "valid" && row.data !== null && typeof row.data === "object" ? (row.data as Record<string, unknown>) : null;
+        if (data === null) line += nulls;
+        else for (const f of fields) line += `\t${f.encode(data[f.field])}`;
+        yield line;
       }
     }
-    if (lines.length > 0) {
-      lines.push("");
-      parts.push(lines.join("\n"));
-    }
+    const { parts } = copyParts(lines());
     await handle.copyText(part, stagingColumns(spec), parts);
   };
 
