@@ -46,33 +46,46 @@ const rowTools = (kind: Kind | null, mode: FeedMode) => {
   const warn = (sink: RowSink, origin: Origin, externalId: string | null, code: RowIssue["code"], message: string) => {
     sink.issues.push(rowIssue(kind, "warning", code, message, { origin, externalId }));
   };
+  /** The row's id, or `null` after reporting why the row is unusable. */
+  const identify = (header: Header<"sourcedId">, fields: ReadonlyArray<string>, origin: Origin, sink: RowSink) => {
+    const widthProblem = header.widthProblem(fields);
+    const id = V.text(fields[header.index.sourcedId]);
+    if (widthProblem !== null) {
+      reject(sink, origin, id, "invalid_row", `${widthProblem}; row skipped`);
+      return null;
+    }
+    if (id === null) reject(sink, origin, null, "missing_field", "sourcedId is empty; row skipped");
+    return id;
+  };
+  /** Record status, or `null` when a bulk file marks the row deleted (skipped with a warning). */
+  const statusOf = (value: string | undefined, origin: Origin, id: string, sink: RowSink): RecordStatus | null => {
+    let status = V.status(value);
+    if (status === undefined) {
+      warn(sink, origin, id, "invalid_value", `status "${value}" is not active or tobedeleted; read as active`);
+      status = "active";
+    }
+    if (status === "tobedeleted" && mode === "bulk") {
+      warn(sink, origin, id, "ignored_row", `status "${value?.trim()}" in a bulk file: row treated as absent`);
+      return null;
+    }
+    return status;
+  };
   return {
     reject,
     warn,
-    /** The row's id, or `null` after reporting why the row is unusable. */
-    identify: (header: Header<"sourcedId">, fields: ReadonlyArray<string>, origin: Origin, sink: RowSink) => {
-      const widthProblem = header.widthProblem(fields);
-      const id = V.text(fields[header.index.sourcedId]);
-      if (widthProblem !== null) {
-        reject(sink, origin, id, "invalid_row", `${widthProblem}; row skipped`);
-        return null;
-      }
-      if (id === null) reject(sink, origin, null, "missing_field", "sourcedId is empty; row skipped");
-      return id;
+    identify,
+    /**
+     * The opening every data row shares: where it is, its id and its status; `null` once the row is
+     * reported unusable or is a deleted row of a bulk file.
+     */
+    open: (header: Header<"sourcedId" | "status">, fields: ReadonlyArray<string>, line: number, sink: RowSink) => {
+      const origin: Origin = { file: header.file, line };
+      const id = identify(header, fields, origin, sink);
+      if (id === null) return null;
+      const status = statusOf(fields[header.index.status], origin, id, sink);
+      return status === null ? null : { origin, id, status };
     },
-    /** Record status, or `null` when a bulk file marks the row deleted (skipped with a warning). */
-    status: (value: string | undefined, origin: Origin, id: string, sink: RowSink): RecordStatus | null => {
-      let status = V.status(value);
-      if (status === undefined) {
-        warn(sink, origin, id, "invalid_value", `status "${value}" is not active or tobedeleted; read as active`);
-        status = "active";
-      }
-      if (status === "tobedeleted" && mode === "bulk") {
-        warn(sink, origin, id, "ignored_row", `status "${value?.trim()}" in a bulk file: row treated as absent`);
-        return null;
-      }
-      return status;
-    },
+    status: statusOf,
     date: (column: string, value: string | undefined, origin: Origin, id: string, sink: RowSink): string | null => {
       const parsed = V.date(value);
       if (parsed !== undefined) return parsed;
@@ -163,11 +176,9 @@ export const classes = (
       return { externalId: termId, title: null, type: null, startDate: null, endDate: null, schoolYear: null };
     });
   return (fields, line, sink) => {
-    const origin: Origin = { file: header.file, line };
-    const id = t.identify(header, fields, origin, sink);
-    if (id === null) return;
-    const status = t.status(fields[ix.status], origin, id, sink);
-    if (status === null) return;
+    const row = t.open(header, fields, line, sink);
+    if (row === null) return;
+    const { origin, id, status } = row;
     const title = t.required("title", fields[ix.title], origin, id, sink);
     const school = t.required("schoolSourcedId", fields[ix.schoolSourcedId], origin, id, sink);
     if (title === null || school === null) return;
@@ -197,11 +208,9 @@ export const users = (header: Header<ColumnsOf<typeof Tables.users>>, mode: Feed
   const t = rowTools("user", mode);
   const ix = header.index;
   return (fields, line, sink) => {
-    const origin: Origin = { file: header.file, line };
-    const id = t.identify(header, fields, origin, sink);
-    if (id === null) return;
-    const status = t.status(fields[ix.status], origin, id, sink);
-    if (status === null) return;
+    const row = t.open(header, fields, line, sink);
+    if (row === null) return;
+    const { origin, id, status } = row;
     const role = t.role(fields[ix.role], origin, id, sink);
     const givenName = V.text(fields[ix.givenName]);
     const familyName = V.text(fields[ix.familyName]);
@@ -241,11 +250,9 @@ export const enrollments = (header: Header<ColumnsOf<typeof Tables.enrollments>>
   const t = rowTools("enrollment", mode);
   const ix = header.index;
   return (fields, line, sink) => {
-    const origin: Origin = { file: header.file, line };
-    const id = t.identify(header, fields, origin, sink);
-    if (id === null) return;
-    const status = t.status(fields[ix.status], origin, id, sink);
-    if (status === null) return;
+    const row = t.open(header, fields, line, sink);
+    if (row === null) return;
+    const { origin, id, status } = row;
     const classId = t.required("classSourcedId", fields[ix.classSourcedId], origin, id, sink);
     const userId = t.required("userSourcedId", fields[ix.userSourcedId], origin, id, sink);
     const role = t.role(fields[ix.role], origin, id, sink);
@@ -282,9 +289,9 @@ export const terms = (
   const t = rowTools(null, mode);
   const ix = header.index;
   return (fields, line, sink) => {
-    const origin: Origin = { file: header.file, line };
-    const id = t.identify(header, fields, origin, sink);
-    if (id === null || t.status(fields[ix.status], origin, id, sink) === null) return;
+    const row = t.open(header, fields, line, sink);
+    if (row === null) return;
+    const { origin, id } = row;
     into.set(id, {
       externalId: id,
       title: V.text(fields[ix.title]),
@@ -305,9 +312,9 @@ export const courses = (
   const t = rowTools(null, mode);
   const ix = header.index;
   return (fields, line, sink) => {
-    const origin: Origin = { file: header.file, line };
-    const id = t.identify(header, fields, origin, sink);
-    if (id === null || t.status(fields[ix.status], origin, id, sink) === null) return;
+    const row = t.open(header, fields, line, sink);
+    if (row === null) return;
+    const { id } = row;
     into.set(id, { externalId: id, title: V.text(fields[ix.title]), code: V.text(fields[ix.courseCode]) });
   };
 };
