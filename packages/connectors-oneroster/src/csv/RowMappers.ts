@@ -5,7 +5,6 @@
  */
 import {
   rowIssue,
-  type AnyRecord,
   type CourseRef,
   type FeedMode,
   type Kind,
@@ -14,14 +13,12 @@ import {
   type RowIssue,
   type TermRef,
 } from "@sis-sync/core";
+import type { RecordSink } from "../RecordSink";
 import type { Header } from "./Header";
 import type * as Tables from "./Tables";
 import * as V from "./Values";
 
-export interface RowSink {
-  readonly records: Array<AnyRecord>;
-  readonly issues: Array<RowIssue>;
-}
+export type RowSink = RecordSink;
 
 export type RowMapper = (fields: ReadonlyArray<string>, line: number, sink: RowSink) => void;
 

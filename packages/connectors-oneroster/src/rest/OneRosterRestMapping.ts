@@ -8,7 +8,6 @@
  */
 import {
   rowIssue,
-  type AnyRecord,
   type CourseRef,
   type Kind,
   type Origin,
@@ -16,15 +15,12 @@ import {
   type RowIssue,
   type TermRef,
 } from "@sis-sync/core";
+import { newSink, type RecordSink } from "../RecordSink";
 import * as V from "./OneRosterValues";
 
 /** Where mapped records and issues go; one per page. */
-export interface Sink {
-  readonly records: Array<AnyRecord>;
-  readonly issues: Array<RowIssue>;
-}
-
-export const newSink = (): Sink => ({ records: [], issues: [] });
+export type Sink = RecordSink;
+export { newSink };
 
 type Json = Readonly<Record<string, unknown>>;
 
