@@ -5,6 +5,13 @@
 import { KIND_PLURAL, type Kind } from "./Roster";
 import type { DeactivationPreview } from "./RosterStore";
 
+/** Every safeguard failure message starts with this, so callers can tell it from other failures. */
+export const MESSAGE_PREFIX = "Deletion safeguard:";
+
+/** A finished run that stopped because the safeguard tripped (and can be re-run with the override). */
+export const tripped = (run: { readonly status: string; readonly errorMessage: string | null }): boolean =>
+  run.status === "FAILURE" && run.errorMessage !== null && run.errorMessage.startsWith(MESSAGE_PREFIX);
+
 export type SafeguardVerdict =
   | { readonly tripped: false }
   | { readonly tripped: true; readonly kind: Kind; readonly percent: number; readonly message: string };
@@ -20,7 +27,7 @@ export const check = (kind: Kind, preview: DeactivationPreview, thresholdPercent
     kind,
     percent,
     message:
-      `Deletion safeguard: this feed would deactivate ${preview.links} of ${preview.activeLinks} active ` +
+      `${MESSAGE_PREFIX} this feed would deactivate ${preview.links} of ${preview.activeLinks} active ` +
       `${KIND_PLURAL[kind]} (${shown}%), above the ${thresholdPercent}% limit. Nothing was applied. ` +
       `If the source really dropped them, run once with the safeguard override.`,
   };

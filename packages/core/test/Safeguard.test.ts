@@ -9,6 +9,9 @@ describe("Safeguard.check", () => {
     const v = Safeguard.check("user", { links: 21, entities: 21, activeLinks: 100 }, 20);
     assert.isTrue(v.tripped);
     assert.match(v.tripped ? v.message : "", /21 of 100 active users \(21%\), above the 20% limit/);
+    assert.isTrue(Safeguard.tripped({ status: "FAILURE", errorMessage: v.tripped ? v.message : null }));
+    assert.isFalse(Safeguard.tripped({ status: "FAILURE", errorMessage: "connection reset" }));
+    assert.isFalse(Safeguard.tripped({ status: "SUCCESS", errorMessage: null }));
   });
 
   it("an empty feed against a populated district trips; nothing to lose never trips", () => {

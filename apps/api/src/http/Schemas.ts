@@ -147,6 +147,8 @@ export const RunView = Schema.Struct({
   isManual: Schema.Boolean,
   dryRun: Schema.Boolean,
   overrideSafeguard: Schema.Boolean,
+  /** The run stopped at the deletion safeguard and applied nothing; a re-run with the override applies it. */
+  safeguardTripped: Schema.Boolean,
   stats: Schema.NullOr(SyncStats),
   errorMessage: Schema.NullOr(Schema.String),
   issueCount: Count,

@@ -2,7 +2,7 @@
  * Domain objects → response bodies: ISO timestamps, secrets redacted, run messages scrubbed of
  * the provider's secrets.
  */
-import type { Provider, RosterEntity, StoredIssue, SyncRun } from "@sis-sync/core";
+import { Safeguard, type Provider, type RosterEntity, type StoredIssue, type SyncRun } from "@sis-sync/core";
 import type * as Schemas from "../http/Schemas";
 import { redacted, safeMessage } from "./Secrets";
 
@@ -34,6 +34,7 @@ export const runView = (r: SyncRun, secrets: ReadonlyArray<string>): Schemas.Run
   isManual: r.isManual,
   dryRun: r.dryRun,
   overrideSafeguard: r.overrideSafeguard,
+  safeguardTripped: Safeguard.tripped(r),
   stats: r.stats,
   errorMessage: r.errorMessage === null ? null : safeMessage(r.errorMessage, secrets, 2_000),
   issueCount: r.issueCount,

@@ -446,7 +446,7 @@ function deltaLegend() {
 }
 
 function isSafeguardFailure(run) {
-  return !!run && run.status === "FAILURE" && typeof run.errorMessage === "string" && run.errorMessage.indexOf("Deletion safeguard") === 0;
+  return !!run && run.safeguardTripped === true;
 }
 
 function callout(tone, title, body, actions, extra) {
