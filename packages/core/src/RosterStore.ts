@@ -8,6 +8,7 @@
 import * as Context from "effect/Context";
 import type * as Effect from "effect/Effect";
 import * as Schema from "effect/Schema";
+import type { ContentDigest } from "./ContentDigest";
 import type { FeedMode } from "./RosterSource";
 import type { Kind, RecordStatus } from "./Roster";
 import type { RowIssue } from "./RowIssue";
@@ -31,8 +32,12 @@ export interface RunScope {
   readonly leaseToken?: string | undefined;
 }
 
-/** Processing outcome of a staged row, before planning. */
-export type StageState = "valid" | "rejected";
+/**
+ * Processing outcome of a staged row, before planning. An `unchanged` row matched the provider's
+ * `ContentDigest`: it carries its id and hash only (no fields, no raw record), counts as present in
+ * the feed, resolves references through its link, and never needs a decision.
+ */
+export type StageState = "valid" | "rejected" | "unchanged";
 
 export interface StagedRow {
   /** Arrival order within the kind for this run; the first of duplicate ids wins. */
@@ -40,7 +45,7 @@ export interface StagedRow {
   readonly externalId: string;
   readonly status: RecordStatus;
   readonly state: StageState;
-  /** Normalized fields (the canonical model); `null` for rows rejected before mapping. */
+  /** Normalized fields (the canonical model); `null` for rows rejected before mapping and for unchanged rows. */
   readonly data: unknown;
   readonly raw: unknown;
   readonly hash: string;
@@ -126,10 +131,18 @@ export interface ApplyResult {
 }
 
 export interface RosterStoreShape {
+  /**
+   * The provider's active links of `kind` whose entity is active too, with the content hash each
+   * link stores: what the engine compares incoming rows with before staging them.
+   */
+  readonly contentDigest: (scope: RunScope, kind: Kind) => Effect.Effect<ContentDigest, RosterStoreError>;
   /** Appends staged rows of one kind. Called once per batch, in arrival order. */
   readonly stage: (scope: RunScope, kind: Kind, rows: ReadonlyArray<StagedRow>) => Effect.Effect<void, RosterStoreError>;
   readonly recordIssues: (scope: RunScope, issues: ReadonlyArray<RowIssue>) => Effect.Effect<void, RosterStoreError>;
-  /** Marks every valid row whose external id was already staged earlier in the run as a duplicate, and returns them. */
+  /**
+   * Marks every valid row whose external id was already staged as valid earlier in the run as a
+   * duplicate, and returns them. (`unchanged` rows need no check: the digest caught their repeats.)
+   */
   readonly sealKind: (scope: RunScope, kind: Kind) => Effect.Effect<ReadonlyArray<DuplicateRow>, RosterStoreError>;
   /** Valid, non-duplicate staged rows counted; `unchanged` are the ones whose link has the same hash. */
   readonly countStaged: (scope: RunScope, kind: Kind) => Effect.Effect<{ readonly valid: number; readonly unchanged: number }, RosterStoreError>;

@@ -4,9 +4,12 @@
  * fails, is cancelled or trips the safeguard applies nothing: the load is one transaction.
  */
 import * as Effect from "effect/Effect";
+import * as Fiber from "effect/Fiber";
 import * as Schema from "effect/Schema";
 import * as Stream from "effect/Stream";
-import { contentHash } from "./ContentHash";
+import type { ContentDigest } from "./ContentDigest";
+import { contentHashInto, hashHex } from "./ContentHash";
+import { uuidv7 } from "./EntityId";
 import * as Plan from "./Plan";
 import type { FinalStatus, RunPhase, RunProgress } from "./Providers";
 import { KIND_PLURAL, KINDS, normalizeEmail, normalizeStudentNumber, type AnyRecord, type Kind } from "./Roster";
@@ -51,10 +54,16 @@ interface RunState {
   readonly modes: Partial<Record<Kind, FeedMode>>;
   readonly progress: { staged: Record<string, number>; planned: Record<string, number>; applied: Record<string, number> };
   readonly seq: Record<Kind, number>;
+  /** Per kind, what the provider sent last time (loading from the run's start); dropped once extraction ends. */
+  readonly digests: Map<Kind, Fiber.Fiber<ContentDigest, RosterStoreError>>;
+  /** Rows the digest recognised as unchanged. */
+  readonly unchanged: Record<Kind, number>;
   issueCount: number;
 }
 
-const stagedRow = (record: AnyRecord, seq: number, rejected: boolean): StagedRow => {
+const hashHalves = new Uint32Array(2);
+
+const stagedRow = (record: AnyRecord, seq: number, rejected: boolean, hash: string): StagedRow => {
   const user = record.kind === "user" ? record.fields : null;
   return {
     seq,
@@ -63,7 +72,7 @@ const stagedRow = (record: AnyRecord, seq: number, rejected: boolean): StagedRow
     state: rejected ? "rejected" : "valid",
     data: record.fields,
     raw: record.raw,
-    hash: rejected ? "" : contentHash(record.kind, record.fields as never),
+    hash,
     file: record.origin?.file ?? null,
     line: record.origin?.line ?? null,
     emailKey: user ? normalizeEmail(user.email) : null,
@@ -71,6 +80,25 @@ const stagedRow = (record: AnyRecord, seq: number, rejected: boolean): StagedRow
     refs: refsOf(record),
   };
 };
+
+/** A row the digest found unchanged: its id is all the store needs (its link holds the hash). */
+const unchangedRow = (record: AnyRecord, seq: number): StagedRow => ({
+  seq,
+  externalId: record.externalId,
+  status: record.status,
+  state: "unchanged",
+  data: null,
+  raw: null,
+  hash: "",
+  file: record.origin?.file ?? null,
+  line: record.origin?.line ?? null,
+  emailKey: null,
+  studentNumberKey: null,
+  refs: [],
+});
+
+const duplicateIssue = (kind: Kind, externalId: string, origin: { readonly file: string; readonly line: number } | null) =>
+  rowIssue(kind, "error", "duplicate_id", `duplicate ${kind} id "${externalId}": the first row was kept`, { origin, externalId });
 
 /** A row the connector could not map still protects its external id from deactivation. */
 const placeholderRow = (issue: RowIssue, seq: number): StagedRow => ({
@@ -100,6 +128,9 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
 ) {
   const store = yield* RosterStore;
   state.modes[batch.kind] ??= batch.mode;
+  let loading = state.digests.get(batch.kind);
+  if (loading === undefined) state.digests.set(batch.kind, (loading = yield* Effect.forkChild(store.contentDigest(scope, batch.kind))));
+  const digest = yield* Fiber.join(loading);
   const rows: Array<StagedRow> = [];
   const issues: Array<RowIssue> = [...batch.issues];
   for (const issue of batch.issues) {
@@ -111,10 +142,21 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
     const reason = rejectReason(record);
     if (reason !== null) {
       issues.push(rowIssue(record.kind, "error", "invalid_row", reason, { origin: record.origin, externalId: record.externalId || null }));
-      if (record.externalId) rows.push(stagedRow(record, ++state.seq[batch.kind], true));
+      if (record.externalId) rows.push(stagedRow(record, ++state.seq[batch.kind], true, ""));
       continue;
     }
-    rows.push(stagedRow(record, ++state.seq[batch.kind], false));
+    contentHashInto(record.kind, record.fields as never, hashHalves);
+    const verdict = digest.check(record.externalId, hashHalves);
+    if (verdict === "repeat") {
+      issues.push(duplicateIssue(batch.kind, record.externalId, record.origin ?? null));
+      continue;
+    }
+    if (verdict === "unchanged" && record.status === "active") {
+      rows.push(unchangedRow(record, ++state.seq[batch.kind]));
+      state.unchanged[batch.kind]++;
+      continue;
+    }
+    rows.push(stagedRow(record, ++state.seq[batch.kind], false, hashHex(hashHalves)));
   }
   if (rows.length > 0) yield* store.stage(scope, batch.kind, rows);
   if (issues.length > 0) yield* store.recordIssues(scope, issues);
@@ -125,8 +167,8 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
 const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, state: RunState, kind: Kind, options: SyncOptions) {
   const store = yield* RosterStore;
   const stats = statsOf(state.stats, kind);
-  const policy: Plan.PlanPolicy = { createUsers: options.createUsers, newId: options.newId ?? (() => crypto.randomUUID()) };
-  const { unchanged } = yield* store.countStaged(scope, kind);
+  const policy: Plan.PlanPolicy = { createUsers: options.createUsers, newId: options.newId ?? (() => uuidv7()) };
+  const unchanged = state.unchanged[kind] + (yield* store.countStaged(scope, kind)).unchanged;
   stats.unchanged = unchanged;
   if (kind === "user") state.stats.users.matchedBy.externalId += unchanged;
   let after = 0;
@@ -173,6 +215,9 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   const progress = (phase: RunPhase) => (options.onProgress ? options.onProgress(phase, state.progress) : Effect.void);
 
   yield* progress("extract");
+  // Each digest is one whole-kind query: start them all now, so the database reads them while the
+  // source is still parsing the kinds that come first.
+  for (const kind of KINDS) state.digests.set(kind, yield* Effect.forkChild(store.contentDigest(scope, kind)));
   yield* source.extract.pipe(
     // Reading the next batches overlaps with the database staging the current one.
     Stream.buffer({ capacity: 2 }),
@@ -184,14 +229,12 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
         yield* progress("extract");
       })),
   );
+  for (const loading of state.digests.values()) yield* Fiber.interrupt(loading);
+  state.digests.clear();
   const kinds = KINDS.filter((kind) => state.modes[kind] !== undefined);
   for (const kind of kinds) {
     const duplicates = yield* store.sealKind(scope, kind);
-    const issues = duplicates.map((d) =>
-      rowIssue(kind, "error", "duplicate_id", `duplicate ${kind} id "${d.externalId}": the first row was kept`, {
-        origin: d.file === null ? null : { file: d.file, line: d.line ?? 0 },
-        externalId: d.externalId,
-      }));
+    const issues = duplicates.map((d) => duplicateIssue(kind, d.externalId, d.file === null ? null : { file: d.file, line: d.line ?? 0 }));
     if (issues.length > 0) yield* store.recordIssues(scope, issues);
     countErrors(state, issues);
   }
@@ -234,6 +277,8 @@ export const run = Effect.fn("SyncEngine.run")(function* (scope: RunScope, optio
     modes: {},
     progress: { staged: {}, planned: {}, applied: {} },
     seq: { school: 0, class: 0, user: 0, enrollment: 0 },
+    digests: new Map(),
+    unchanged: { school: 0, class: 0, user: 0, enrollment: 0 },
     issueCount: 0,
   };
   return yield* runPhases(scope, state, options).pipe(

@@ -11,6 +11,8 @@ export * from "./Providers";
 export * from "./ProviderConfig";
 export * from "./SyncStats";
 export * as ContentHash from "./ContentHash";
+export * as EntityId from "./EntityId";
+export * from "./ContentDigest";
 export * as Validate from "./Validate";
 export * as Plan from "./Plan";
 export * as Safeguard from "./Safeguard";

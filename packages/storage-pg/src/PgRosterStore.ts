@@ -6,7 +6,7 @@
  * change never reach a write statement.
  */
 import {
-  KINDS, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
+  ContentDigest, KINDS, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
   type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RowIssue, type RunScope, type StagedRow,
 } from "@sis-sync/core";
@@ -29,6 +29,8 @@ class LeaseLost extends Error {}
  */
 const PLAN_COLUMNS = ["kind", "seq", "action", "entity_id", "matched_by", "ref1_entity_id", "ref2_entity_id"];
 const UPSERT_ACTIONS = "('update', 'match', 'reactivate')";
+/** Staged rows needing a decision from which a kind's work set is built by hash joins only. */
+const HASH_JOIN_ROWS = 50_000;
 
 const affected = (result: { readonly numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n);
 
@@ -57,20 +59,25 @@ const WORK_TABLE: Readonly<Record<Kind, string>> = {
   school: "sis_work_schools", class: "sis_work_classes", user: "sis_work_users", enrollment: "sis_work_enrollments",
 };
 
+/** Per run and kind: the links the run deactivates, collected by the deactivation preview. */
+const DROPPED_TABLE: Readonly<Record<Kind, string>> = {
+  school: "sis_work_dropped_schools", class: "sis_work_dropped_classes", user: "sis_work_dropped_users", enrollment: "sis_work_dropped_enrollments",
+};
+
 /**
  * `external_id → entity` for a referenced kind's rows staged in this run, exactly as
  * `MemoryRosterStore.resolveRef` resolves a staged row: the first non-duplicate row counts; it
- * resolves only when valid and active, to its decision's entity (none for a delete) or its link's.
+ * resolves only when valid (or unchanged) and active, to its decision's entity (none for a delete) or its link's.
  */
-const refMap = (name: string, refKind: Kind, tables: RunTables, provider: string): string => `
+const refMap = (name: string, refKind: Kind, tables: RunTables, provider: string, wanted: string): string => `
   ${name} as (
     select r.external_id,
-           case when r.state = 'valid' and r.status = 'active' then
+           case when r.state in ('valid', 'unchanged') and r.status = 'active' then
              case when p.seq is not null then (case when p.action = 'delete' then null else p.entity_id end)
                   else rl.entity_id end
            end as entity_id
     from (select distinct on (external_id) external_id, seq, state, status from ${tables.staging[refKind]}
-          where state <> 'duplicate' order by external_id, seq) r
+          where state <> 'duplicate' and external_id in (${wanted}) order by external_id, seq) r
     left join ${tables.plan} p on p.kind = '${refKind}' and p.seq = r.seq
     left join sis_links rl on rl.provider_id = ${provider} and rl.kind = '${refKind}' and rl.external_id = r.external_id
   )`;
@@ -131,11 +138,12 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   /** Ref ids handed out by the last `planCandidates` chunks, per `run:kind` and seq. */
   const servedRefs = new Map<string, Map<number, ReadonlyArray<string | null>>>();
   /**
-   * `run:kind:mode` whose deactivation preview found nothing to drop. Only this run writes its
-   * provider's links (one open run per provider, fenced by the lease), and its own upserts only
-   * touch staged ids, so the load can skip the whole-kind anti-join the preview already did.
+   * `run:kind:mode` → how many links the deactivation preview put in the kind's dropped table.
+   * Only this run writes its provider's links (one open run per provider, fenced by the lease), and
+   * its own upserts only touch staged ids, so the load deactivates exactly that table's links
+   * instead of repeating the whole-kind anti-join.
    */
-  const nothingDropped = new Set<string>();
+  const droppedSets = new Map<string, number>();
 
   /** `analyze` with a small sample: row counts and rough selectivities are all the plans need. */
   const analyze = (table: string) =>
@@ -171,6 +179,40 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
 
   const nestLoops = (trx: Transaction<any>, on: boolean) => raw(`set local enable_nestloop = ${on ? "on" : "off"}`).execute(trx);
 
+  // ----- digest -----------------------------------------------------------------------------
+
+  /**
+   * The digest is read as a few long `external_id<TAB>hash` lines strings (one per bucket of ids)
+   * rather than a row per link: decoding 700 000 rows one by one would cost more than the query.
+   * Ids holding a tab or a newline are left out: such rows simply take the planning path.
+   */
+  const contentDigest = async (scope: RunScope, kind: Kind): Promise<ContentDigest> => {
+    checkScope(scope);
+    const spec = KIND_SPECS[kind];
+    const provider = uuidLit(scope.providerId);
+    const result = await tx((trx) =>
+      raw(`
+        select count(*)::int as n,
+               string_agg(l.external_id || E'\t' || l.content_hash, E'\n') as lines
+        from sis_links l join ${spec.entity} e on e.id = l.entity_id and e.active
+        where l.provider_id = ${provider} and l.kind = '${kind}' and l.active and l.content_hash is not null
+          and strpos(l.external_id, E'\t') = 0 and strpos(l.external_id, E'\n') = 0
+        group by hashtext(l.external_id) & 31`).execute(trx));
+    const buckets = result.rows as Array<{ n: number; lines: string }>;
+    const digest = ContentDigest.withCapacity(buckets.reduce((sum, b) => sum + b.n, 0));
+    for (const { lines } of buckets) {
+      let at = 0;
+      while (at < lines.length) {
+        let end = lines.indexOf("\n", at);
+        if (end === -1) end = lines.length;
+        const tab = lines.lastIndexOf("\t", end);
+        digest.add(lines.slice(at, tab), lines.slice(tab + 1, end));
+        at = end + 1;
+      }
+    }
+    return digest;
+  };
+
   // ----- stage ------------------------------------------------------------------------------
 
   const stageRows = async (scope: RunScope, kind: Kind, rows: ReadonlyArray<StagedRow>): Promise<void> => {
@@ -180,8 +222,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const part = await partitions.ensure(spec.staging, scope.runId, scope.providerId);
     validCounts.delete(workKey(scope, kind));
     workSets.delete(workKey(scope, kind));
-    nothingDropped.delete(`${workKey(scope, kind)}:bulk`);
-    nothingDropped.delete(`${workKey(scope, kind)}:delta`);
+    droppedSets.delete(`${workKey(scope, kind)}:bulk`);
+    droppedSets.delete(`${workKey(scope, kind)}:delta`);
     const refCount = spec.refKinds.length;
     const fields = spec.fields.map((f) => ({ field: f.field, encode: fieldEncoder(f.type) }));
     const nulls = `\t\\N`.repeat(fields.length);
@@ -277,7 +319,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       const n = i + 1;
       const bulk = modes[refKind] === "bulk";
       return {
-        cte: refMap(`m${n}`, refKind, tables, provider),
+        // Only the ids the rows needing a decision refer to: on a quiet night that is a few.
+        cte: refMap(`m${n}`, refKind, tables, provider, `select ref${n} from ${tables.staging[kind]} where state = 'valid'`),
         join: `left join m${n} on m${n}.external_id = s.ref${n}` +
           (bulk ? "" : `
           left join sis_links a${n} on a${n}.provider_id = ${provider} and a${n}.kind = '${refKind}' and a${n}.external_id = s.ref${n} and a${n}.active`),
@@ -297,7 +340,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         left join sis_links l on l.provider_id = ${provider} and l.kind = '${kind}' and l.external_id = s.external_id
         left join ${spec.entity} e on e.id = l.entity_id
         ${refs.map((r) => r.join).join("\n")}
-        where s.state = 'valid'
+        where ${validCounts.get(workKey(scope, kind)) === 0 ? "false and " : ""}s.state = 'valid'
           and not (s.status = 'active' and coalesce(l.active and e.active and l.content_hash = s.hash, false))`).execute(trx);
     await raw(`create index ${table}_seq on ${table} (seq)`).execute(trx);
     const count = await sql<{ n: number }>`select count(*)::int as n from ${raw(table)}`.execute(trx);
@@ -309,7 +352,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     // Tables are resolved (and created when missing) before the transaction: on PGlite a
     // statement outside it would wait for the one connection the transaction holds.
     const tables = await runTables(scope);
-    const rows = await tx((trx) => buildWorkIn(trx, tables, scope, kind, modes));
+    // A few thousand changed rows are best probed through the link index; hundreds of thousands
+    // (a first sync) by hash joins over the whole kind.
+    const rows = await tx((trx) => buildWorkIn(trx, tables, scope, kind, modes), (validCounts.get(workKey(scope, kind)) ?? Infinity) >= HASH_JOIN_ROWS);
     workSets.set(workKey(scope, kind), workInputs(scope, kind, modes));
     return { table: partitionName(WORK_TABLE[kind], scope.runId), rows };
   };
@@ -417,7 +462,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     await handle.copyText(part, PLAN_COLUMNS, [lines.join("\n")]);
     const key = workKey(scope, kind);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
-    nothingDropped.delete(`${key}:delta`);
+    droppedSets.delete(`${key}:delta`);
   };
 
   // ----- deactivations ----------------------------------------------------------------------
@@ -429,38 +474,54 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
                  where dp.kind = '${spec.kind}' and dp.action = 'delete' and dps.external_id = ${alias}.external_id)`
       : `not exists (select 1 from ${tables.staging[spec.kind]} ds where ds.external_id = ${alias}.external_id)`;
 
+  /**
+   * Writes the kind's dropped links (bulk: active links not staged; delta: planned deletes) to the
+   * run's dropped table, by one hash anti-join over the kind; returns how many there are.
+   */
+  const collectDropped = async (trx: Transaction<any>, tables: RunTables, scope: RunScope, kind: Kind, mode: FeedMode): Promise<number> => {
+    const spec = KIND_SPECS[kind];
+    const table = partitionName(DROPPED_TABLE[kind], scope.runId);
+    await raw(`drop table if exists ${table}`).execute(trx);
+    await raw(`
+      create unlogged table ${table} as
+      select l.external_id, l.entity_id from sis_links l
+      where l.provider_id = ${uuidLit(scope.providerId)} and l.kind = '${kind}' and l.active and ${droppedPredicate(spec, mode, tables, "l")}`)
+      .execute(trx);
+    const counted = await sql<{ n: number }>`select count(*)::int as n from ${raw(table)}`.execute(trx);
+    const count = counted.rows[0]?.n ?? 0;
+    droppedSets.set(`${workKey(scope, kind)}:${mode}`, count);
+    return count;
+  };
+
   const previewDeactivations = async (scope: RunScope, kind: Kind, mode: FeedMode): Promise<DeactivationPreview> => {
     checkScope(scope);
     const spec = KIND_SPECS[kind];
     const provider = uuidLit(scope.providerId);
     const tables = await runTables(scope);
-    // The dropped links are one hash anti-join; entities losing their last link are only worked
-    // out when something is dropped at all (an init plan runs lazily).
-    const result = await tx((trx) =>
+    const table = partitionName(DROPPED_TABLE[kind], scope.runId);
+    const { links, activeLinks } = await tx(async (trx) => {
+      const links = await collectDropped(trx, tables, scope, kind, mode);
+      const active = await sql<{ n: number }>`
+        select count(*)::int as n from sis_links
+        where provider_id = ${scope.providerId}::uuid and kind = ${kind} and active`.execute(trx);
+      return { links, activeLinks: active.rows[0]?.n ?? 0 };
+    });
+    if (links === 0) return { links: 0, entities: 0, activeLinks };
+    // Entities losing their last active link: probed through the link index when the dropped set
+    // is small (a quiet night), hashed over the whole kind when it is a wipe. (`in`, not a
+    // correlated `exists`, so the dropped set is hashed once rather than scanned per link.)
+    const orphans = await tx((trx) =>
       raw(`
-        with dropped as materialized (
-          select l.external_id, l.entity_id from sis_links l
-          where l.provider_id = ${provider} and l.kind = '${kind}' and l.active and ${droppedPredicate(spec, mode, tables, "l")}
-        ),
-        orphans as (
-          select distinct d.entity_id from dropped d
-          join ${spec.entity} e on e.id = d.entity_id and e.active
-          where not exists (
-              select 1 from sis_links k
-              where k.entity_id = d.entity_id and k.kind = '${kind}' and k.active
-                and not (k.provider_id = ${provider} and exists (select 1 from dropped d2 where d2.external_id = k.external_id)))
-            and not exists (
-              select 1 from ${tables.plan} p
-              where p.kind = '${kind}' and p.action <> 'delete' and p.entity_id = d.entity_id)
-        )
-        select (select count(*) from sis_links a where a.provider_id = ${provider} and a.kind = '${kind}' and a.active)::int as active_links,
-               (select count(*) from dropped)::int as links,
-               (case when exists (select 1 from dropped) then (select count(*) from orphans) else 0 end)::int as entities`)
-        .execute(trx));
-    const row = result.rows[0] as { links: number; entities: number; active_links: number };
-    if (row.links === 0) nothingDropped.add(`${workKey(scope, kind)}:${mode}`);
-    else nothingDropped.delete(`${workKey(scope, kind)}:${mode}`);
-    return { links: row.links, entities: row.entities, activeLinks: row.active_links };
+        select count(distinct d.entity_id)::int as n from ${table} d
+        join ${spec.entity} e on e.id = d.entity_id and e.active
+        where not exists (
+            select 1 from sis_links k
+            where k.entity_id = d.entity_id and k.kind = '${kind}' and k.active
+              and not (k.provider_id = ${provider} and k.external_id in (select d2.external_id from ${table} d2)))
+          and not exists (
+            select 1 from ${tables.plan} p
+            where p.kind = '${kind}' and p.action <> 'delete' and p.entity_id = d.entity_id)`).execute(trx), links >= HASH_JOIN_ROWS);
+    return { links, entities: (orphans.rows[0] as { n: number }).n, activeLinks };
   };
 
   // ----- apply ------------------------------------------------------------------------------
@@ -529,16 +590,22 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         set entity_id = excluded.entity_id, content_hash = excluded.content_hash, active = true, deactivated_at = null,
             last_run_id = excluded.last_run_id, updated_at = now()`);
 
-    // 3. Links the feed no longer carries (bulk: not staged in any state; delta: planned deletes).
-    if (nothingDropped.has(`${workKey(scope, kind)}:${mode}`)) return { deactivated: 0, written };
+    // 3. Links the feed no longer carries (bulk: not staged in any state; delta: planned deletes),
+    //    as the deactivation preview collected them.
+    const key = `${workKey(scope, kind)}:${mode}`;
+    const toDrop = droppedSets.get(key) ?? (await collectDropped(trx, tables, scope, kind, mode));
+    if (toDrop === 0) return { deactivated: 0, written };
     await raw("truncate sis_apply_dropped").execute(trx);
+    if (toDrop < HASH_JOIN_ROWS) await nestLoops(trx, true);
     const dropped = await exec(`
       with d as (
         update sis_links l set active = false, deactivated_at = now(), last_run_id = ${run}, updated_at = now()
-        where l.provider_id = ${provider} and l.kind = '${kind}' and l.active and ${droppedPredicate(spec, mode, tables, "l")}
+        from ${partitionName(DROPPED_TABLE[kind], scope.runId)} t
+        where l.provider_id = ${provider} and l.kind = '${kind}' and l.external_id = t.external_id and l.active
         returning l.entity_id
       )
       insert into sis_apply_dropped (entity_id) select distinct entity_id from d`);
+    await nestLoops(trx, false);
     written += dropped;
 
     // 4. Entities left without any active link (from any provider) are soft-deleted.
@@ -613,8 +680,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         planChunks.delete(`${runId}:${kind}`);
         validCounts.delete(`${runId}:${kind}`);
         servedRefs.delete(`${runId}:${kind}`);
-        nothingDropped.delete(`${runId}:${kind}:bulk`);
-        nothingDropped.delete(`${runId}:${kind}:delta`);
+        droppedSets.delete(`${runId}:${kind}:bulk`);
+        droppedSets.delete(`${runId}:${kind}:delta`);
       }
       lastModes.delete(runId);
     }
@@ -622,6 +689,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   return {
+    contentDigest: (scope, kind) => attempt("contentDigest", () => contentDigest(scope, kind)),
     stage: (scope, kind, rows) => attempt("stage", () => stageRows(scope, kind, rows)),
     recordIssues: (scope, issues) => attempt("recordIssues", () => recordIssues(scope, issues)),
     sealKind: (scope, kind) => attempt("sealKind", () => sealKind(scope, kind)),

@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import { ContentDigest } from "../ContentDigest";
 import { ProviderRepository, RunRepository, type NewProvider, type Provider, type StoredIssue, type SyncRun } from "../Providers";
 import { normalizeEmail, type Kind } from "../Roster";
 import { RosterReader, type RosterEntity, type RosterFilter } from "../RosterReader";
@@ -81,7 +82,7 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
     const staged = stagingOf(scope.runId)[kind].find((r) => r.externalId === externalId && !r.duplicate);
     const link = db.links.get(linkKey(scope.providerId, kind, externalId));
     if (staged) {
-      if (staged.state !== "valid" || staged.status !== "active") return null;
+      if (staged.state === "rejected" || staged.status !== "active") return null;
       const planned = planOf(scope.runId)[kind].get(staged.seq);
       if (planned) return planned.action === "delete" ? null : planned.entityId;
       return link ? link.entityId : null;
@@ -127,6 +128,14 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
   };
 
   return {
+    contentDigest: (scope, kind) =>
+      Effect.sync(() => {
+        const known = [...db.links.values()].filter((l) =>
+          l.providerId === scope.providerId && l.kind === kind && l.active && l.hash !== null && db.entities[kind].get(l.entityId)?.active === true);
+        const digest = ContentDigest.withCapacity(known.length);
+        for (const link of known) digest.add(link.externalId, link.hash!);
+        return digest;
+      }),
     stage: (scope, kind, rows) =>
       Effect.sync(() => {
         stagingOf(scope.runId)[kind].push(...rows.map((r) => ({ ...r, duplicate: false })));

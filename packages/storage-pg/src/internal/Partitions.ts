@@ -20,8 +20,11 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 export const STAGING_TABLES = ["sis_raw_schools", "sis_raw_classes", "sis_raw_users", "sis_raw_enrollments"] as const;
 export const PLAN_TABLE = "sis_sync_plan";
 export const PARTITIONED_TABLES: ReadonlyArray<string> = [...STAGING_TABLES, PLAN_TABLE];
-/** Per-run scratch tables (not partitions): the planning work sets, one per kind. */
-export const WORK_TABLES = ["sis_work_schools", "sis_work_classes", "sis_work_users", "sis_work_enrollments"] as const;
+/** Per-run scratch tables (not partitions): the planning work sets and the dropped links, one per kind. */
+export const WORK_TABLES = [
+  "sis_work_schools", "sis_work_classes", "sis_work_users", "sis_work_enrollments",
+  "sis_work_dropped_schools", "sis_work_dropped_classes", "sis_work_dropped_users", "sis_work_dropped_enrollments",
+] as const;
 const RUN_TABLES: ReadonlyArray<string> = [...PARTITIONED_TABLES, ...WORK_TABLES];
 
 /** Name of `table`'s partition for `runId` (the caller has checked that `runId` is a uuid). */
