@@ -28,7 +28,7 @@ const program = Effect.gen(function* () {
 const result = await Effect.runPromise(
   program.pipe(
     Effect.provide(PgStorage.layerFromEnv({ DATABASE_URL: databaseUrl, NODE_ENV: "development", SIS_DATA_DIR: "./.data" })),
-    Effect.provideService(References.MinimumLogLevel, "Warn"),
+    Effect.provideService(References.MinimumLogLevel, process.env["LOG_LEVEL"] === "debug" ? "Debug" : "Warn"),
   ),
 );
 process.stdout.write(JSON.stringify({ ...result, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + "\n");

@@ -59,4 +59,59 @@ describe("readCsvRows", () => {
       assert.strictEqual((error as CsvSyntaxError).line, 3);
     }
   });
+
+  it("keeps fields holding the control characters rows travel between threads with", async () => {
+    // U+001E and U+001F separate rows and fields on the way back from the parser thread; a file
+    // that holds them must still come back exactly, including rows parsed before they appeared.
+    const text = "a,b\n1,2\nx\u001fy,\"p\u001eq\"\n3,4\n";
+    for (const size of [1, 5, 1024]) {
+      assert.deepStrictEqual((await rows(text, size)).map((row) => row.fields), [["a", "b"], ["1", "2"], ["x\u001fy", "p\u001eq"], ["3", "4"]]);
+    }
+  });
+
+  it("reads several files at once without mixing their rows", async () => {
+    const file = (name: string, n: number) =>
+      `id,name\n${Array.from({ length: n }, (_, i) => `${name}-${i},"${name} ${i}"`).join("\n")}\n`;
+    const [a, b, c] = await Promise.all([rows(file("a", 2000), 512), rows(file("b", 1500), 100), rows(file("c", 10), 3)]);
+    for (const [name, out, n] of [["a", a, 2000], ["b", b, 1500], ["c", c, 10]] as const) {
+      assert.strictEqual(out.length, n + 1);
+      out.slice(1).forEach((row, i) => {
+        assert.deepStrictEqual(row.fields, [`${name}-${i}`, `${name} ${i}`]);
+        assert.strictEqual(row.line, i + 2);
+      });
+    }
+  });
+
+  it("fails one file without disturbing another read at the same time", async () => {
+    const good = rows(`id\n${Array.from({ length: 500 }, (_, i) => `g${i}`).join("\n")}\n`, 64);
+    const bad = rows('a,b\n1,"never closed\n2,3\n', 4);
+    const [goodResult, badResult] = await Promise.allSettled([good, bad]);
+    assert.strictEqual(goodResult.status, "fulfilled");
+    assert.strictEqual(goodResult.status === "fulfilled" ? goodResult.value.length : 0, 501);
+    assert.strictEqual(badResult.status, "rejected");
+    assert.instanceOf(badResult.status === "rejected" ? badResult.reason : null, CsvSyntaxError);
+  });
+
+  it("passes on the input's own error", async () => {
+    const failing = async () =>
+      new Readable({
+        read() {
+          this.push(Buffer.from("a,b\n1,2\n"));
+          this.destroy(new Error("disk went away"));
+        },
+      });
+    const out: Array<CsvRow> = [];
+    try {
+      for await (const row of readCsvRows(failing)) out.push(row);
+      assert.fail("expected the input's error");
+    } catch (error) {
+      assert.strictEqual((error as Error).message, "disk went away");
+    }
+  });
+
+  it("stops reading when the consumer stops early, and reads the next file normally", async () => {
+    const big = `id\n${Array.from({ length: 5000 }, (_, i) => `r${i}`).join("\n")}\n`;
+    for await (const row of readCsvRows(async () => Readable.from([Buffer.from(big)]))) if (row.line === 10) break;
+    assert.deepStrictEqual(lines(await rows("a\n1\n", 1)), ["1:a", "2:1"]);
+  });
 });

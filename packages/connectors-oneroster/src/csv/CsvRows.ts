@@ -1,10 +1,15 @@
 /**
  * Streams the records of one CSV file with the physical line each starts on, so row issues point
  * at the line an administrator sees in an editor. Accepts BOM or not, CRLF/LF/CR, a missing final
- * newline and quoted multi-line fields; memory stays at one read chunk plus csv-parse's buffer.
+ * newline and quoted multi-line fields; memory stays at a few read chunks.
+ *
+ * Parsing (csv-parse) runs on a worker thread (`csvWorker.mjs`) shared by every file being read:
+ * the main thread sends it the file's bytes a few chunks ahead and gets the records back, so
+ * parsing overlaps with mapping, hashing and staging instead of adding to them.
  */
-import { CsvError, Parser } from "csv-parse";
-import { pipeline, type Readable, type TransformCallback } from "node:stream";
+import { existsSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { Worker } from "node:worker_threads";
 
 export interface CsvRow {
   readonly fields: ReadonlyArray<string>;
@@ -23,79 +28,103 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-/** Far above any real row; bounds memory when a stray quote turns the rest of a file into one field. */
-const MAX_RECORD_CHARS = 1_000_000;
+const FIELD = "\u001f";
+const ROW = "\u001e";
+/** Input chunks sent ahead of the records handed out: enough to keep the parser busy, little memory. */
+const AHEAD = 3;
 
-const isBlank = (fields: ReadonlyArray<string>): boolean => fields.length === 1 && fields[0] === "";
+type WorkerMessage =
+  | { readonly type: "rows"; readonly id: number; readonly text: string; readonly lines: Int32Array; readonly arrays: Array<Array<string>> | null; readonly final: boolean }
+  | { readonly type: "error"; readonly id: number; readonly code: string | null; readonly message: string; readonly line: number };
 
-/** csv-parse counts both characters of a CRLF inside a quoted field as line breaks. */
-const countCrLf = (fields: ReadonlyArray<string>): number => {
-  let count = 0;
-  for (const field of fields) {
-    let at = field.indexOf("\r\n");
-    while (at !== -1) {
-      count++;
-      at = field.indexOf("\r\n", at + 2);
-    }
-  }
-  return count;
-};
-
-/**
- * csv-parse pushes one readable item per record; at ~1M rows the per-item stream and promise
- * machinery (and its garbage) costs as much as parsing. This parser gathers the records of each
- * input chunk into one array, and numbers them from its live line counter, which at push time is
- * the line a record ends on (cheaper than `info: true`, which copies the counters twice per row).
- */
-class ChunkParser extends Parser {
-  private pending: Array<CsvRow> = [];
-  private previousEnd = 0;
-  private drift = 0;
-
-  /** The line the record being parsed starts on: where an unreadable record begins. */
-  get nextLine(): number {
-    return this.previousEnd + 1;
-  }
-
-  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (chunk === null) {
-      this.release();
-      return super.push(null, encoding);
-    }
-    const fields = chunk as Array<string>;
-    const line = this.previousEnd + 1;
-    let end = this.info.lines - this.drift;
-    if (end > line) {
-      const overcount = countCrLf(fields);
-      this.drift += overcount;
-      end -= overcount;
-    }
-    this.previousEnd = end;
-    if (!isBlank(fields)) this.pending.push({ fields, line });
-    return true;
-  }
-
-  override _transform(chunk: unknown, encoding: BufferEncoding, callback: TransformCallback): void {
-    super._transform(chunk, encoding, (error, data) => {
-      this.release();
-      callback(error, data);
-    });
-  }
-
-  override _flush(callback: TransformCallback): void {
-    super._flush((error, data) => {
-      this.release();
-      callback(error, data);
-    });
-  }
-
-  private release(): void {
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
-    this.pending = [];
-    super.push(rows);
-  }
+interface Session {
+  readonly queue: Array<WorkerMessage>;
+  wake: (() => void) | null;
 }
+
+/** The parsing thread, started on first use and kept (unreferenced) while no file is being read. */
+const parserThread = (() => {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  const sessions = new Map<number, Session>();
+
+  const location = (): URL => {
+    // Next to this module in the sources (.mjs) and in the built package (.js).
+    for (const name of ["./csvWorker.mjs", "./csvWorker.js"]) {
+      const url = new URL(name, import.meta.url);
+      if (existsSync(url)) return url;
+    }
+    throw new Error(`the CSV parser worker is missing next to ${import.meta.url}`);
+  };
+
+  const deliver = (session: Session, message: WorkerMessage) => {
+    session.queue.push(message);
+    const wake = session.wake;
+    session.wake = null;
+    wake?.();
+  };
+
+  const start = (): Worker => {
+    const w = new Worker(location());
+    w.on("message", (message: WorkerMessage) => {
+      const session = sessions.get(message.id);
+      if (session !== undefined) deliver(session, message);
+    });
+    const crash = (error: unknown) => {
+      worker = null;
+      const message = error instanceof Error ? error.message : `exited with code ${String(error)}`;
+      for (const [id, session] of sessions) deliver(session, { type: "error", id, code: "WORKER", message: `the CSV parser thread failed: ${message}`, line: 0 });
+    };
+    w.on("error", crash);
+    w.on("exit", (code) => {
+      if (worker === w) crash(code);
+    });
+    return w;
+  };
+
+  return {
+    open: () => {
+      worker ??= start();
+      const w = worker;
+      const id = nextId++;
+      const session: Session = { queue: [], wake: null };
+      sessions.set(id, session);
+      w.ref();
+      w.postMessage({ type: "open", id });
+      return {
+        send: (bytes: Uint8Array) => {
+          // A private copy is transferred; the stream may reuse its buffer's memory.
+          const copy = new Uint8Array(bytes);
+          w.postMessage({ type: "data", id, bytes: copy }, [copy.buffer]);
+        },
+        end: () => w.postMessage({ type: "end", id }),
+        receive: async (): Promise<WorkerMessage> => {
+          while (session.queue.length === 0) await new Promise<void>((wake) => (session.wake = wake));
+          return session.queue.shift()!;
+        },
+        close: () => {
+          sessions.delete(id);
+          if (worker === w) {
+            w.postMessage({ type: "close", id });
+            if (sessions.size === 0) w.unref();
+          }
+        },
+      };
+    },
+  };
+})();
+
+const decode = (message: Extract<WorkerMessage, { type: "rows" }>): Array<CsvRow> => {
+  const { lines } = message;
+  const out: Array<CsvRow> = new Array(lines.length);
+  if (message.arrays !== null) {
+    for (let i = 0; i < lines.length; i++) out[i] = { fields: message.arrays[i]!, line: lines[i]! };
+  } else if (lines.length > 0) {
+    const rows = message.text.split(ROW);
+    for (let i = 0; i < lines.length; i++) out[i] = { fields: rows[i]!.split(FIELD), line: lines[i]! };
+  }
+  return out;
+};
 
 /**
  * Yields the non-blank records of the opened input in arrays (one per read chunk), header first.
@@ -106,28 +135,43 @@ class ChunkParser extends Parser {
 export async function* readCsvChunks(open: () => Promise<Readable>): AsyncGenerator<ReadonlyArray<CsvRow>, void, undefined> {
   // Opened on the first pull, so a generator that is never started holds no file handle.
   const input = await open();
-  const parser = new ChunkParser({
-    bom: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    max_record_size: MAX_RECORD_CHARS,
-  });
-  // pipeline (unlike pipe) destroys the input when the parser is destroyed by an early return.
-  pipeline(input, parser, () => {});
-  try {
-    for await (const rows of parser) yield rows as ReadonlyArray<CsvRow>;
-  } catch (error) {
-    if (error instanceof CsvError) {
-      throw new CsvSyntaxError(
-        parser.nextLine,
-        error.code === "CSV_QUOTE_NOT_CLOSED" || error.code === "CSV_MAX_RECORD_SIZE"
-          ? "a quoted field is never closed, so the rest of the file cannot be split into rows"
-          : error.message,
-      );
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
+  const session = parserThread.open();
+  let pending = 0;
+  let ended = false;
+  const feed = async () => {
+    while (!ended && pending < AHEAD) {
+      const next = await chunks.next();
+      if (next.done === true) {
+        ended = true;
+        session.end();
+      } else {
+        session.send(typeof next.value === "string" ? Buffer.from(next.value) : next.value);
+      }
+      pending++;
     }
-    throw error;
+  };
+  try {
+    for (;;) {
+      await feed();
+      const message = await session.receive();
+      pending--;
+      if (message.type === "error") {
+        if (message.code === "WORKER") throw new Error(message.message);
+        throw new CsvSyntaxError(
+          message.line,
+          message.code === "CSV_QUOTE_NOT_CLOSED" || message.code === "CSV_MAX_RECORD_SIZE"
+            ? "a quoted field is never closed, so the rest of the file cannot be split into rows"
+            : message.message,
+        );
+      }
+      const rows = decode(message);
+      if (rows.length > 0) yield rows;
+      if (message.final) return;
+    }
   } finally {
-    parser.destroy();
+    session.close();
+    input.destroy();
   }
 }
 

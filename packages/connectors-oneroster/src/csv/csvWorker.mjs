@@ -1,0 +1,163 @@
+// @ts-check
+/**
+ * The CSV parsing thread. csv-parse is the single largest cost of a sync (about 2 µs a row, a
+ * 700 000-row export takes seconds), so it runs here, on the other core, while the main thread maps,
+ * hashes and stages the rows it already has. Plain JavaScript (not TypeScript) so Node loads it the
+ * same way from the sources, the tests and the built package.
+ *
+ * Protocol, per session (one file being read), with the main thread (`CsvRows.ts`):
+ *   in:  { type: "open", id } · { type: "data", id, bytes } · { type: "end", id } · { type: "close", id }
+ *   out: exactly one { type: "rows", id, text, lines, arrays, final } per "data" and per "end"
+ *        (final: true after "end"), or one { type: "error", id, code, message, line }.
+ * Rows travel as one string (fields joined by U+001F, rows by U+001E) plus their line numbers: one
+ * string is far cheaper to pass between threads than an array per row. Once a file's bytes hold one
+ * of those separators, its rows travel as arrays instead.
+ */
+import { Parser } from "csv-parse";
+import { parentPort } from "node:worker_threads";
+
+const FIELD = "\u001f";
+const ROW = "\u001e";
+
+/** Far above any real row; bounds memory when a stray quote turns the rest of a file into one field. */
+const MAX_RECORD_CHARS = 1_000_000;
+
+/** @param {ReadonlyArray<string>} fields */
+const isBlank = (fields) => fields.length === 1 && fields[0] === "";
+
+/**
+ * csv-parse counts both characters of a CRLF inside a quoted field as line breaks.
+ * @param {ReadonlyArray<string>} fields
+ */
+const countCrLf = (fields) => {
+  let count = 0;
+  for (const field of fields) {
+    let at = field.indexOf("\r\n");
+    while (at !== -1) {
+      count++;
+      at = field.indexOf("\r\n", at + 2);
+    }
+  }
+  return count;
+};
+
+/**
+ * Collects the records of each written chunk, numbered from csv-parse's live line counter, which at
+ * push time is the line a record ends on (cheaper than `info: true`, which copies the counters twice
+ * per row).
+ */
+class ChunkParser extends Parser {
+  constructor() {
+    super({ bom: true, relax_column_count: true, relax_quotes: true, max_record_size: MAX_RECORD_CHARS });
+    /** @type {Array<Array<string>>} */
+    this.rows = [];
+    /** @type {Array<number>} */
+    this.lines = [];
+    this.previousEnd = 0;
+    this.drift = 0;
+  }
+
+  /** The line the record being parsed starts on: where an unreadable record begins. */
+  get nextLine() {
+    return this.previousEnd + 1;
+  }
+
+  /**
+   * @param {unknown} chunk
+   * @param {BufferEncoding} [encoding]
+   */
+  push(chunk, encoding) {
+    if (chunk === null) return super.push(null, encoding);
+    const fields = /** @type {Array<string>} */ (chunk);
+    const line = this.previousEnd + 1;
+    let end = this.info.lines - this.drift;
+    if (end > line) {
+      const overcount = countCrLf(fields);
+      this.drift += overcount;
+      end -= overcount;
+    }
+    this.previousEnd = end;
+    if (!isBlank(fields)) {
+      this.rows.push(fields);
+      this.lines.push(line);
+    }
+    return true;
+  }
+}
+
+/** @typedef {{ parser: ChunkParser, failed: boolean, plain: boolean }} Session */
+/** @type {Map<number, Session>} */
+const sessions = new Map();
+const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
+
+/**
+ * @param {number} id
+ * @param {Session} session
+ * @param {boolean} final
+ */
+const sendRows = (id, session, final) => {
+  const { parser } = session;
+  const rows = parser.rows;
+  const lines = Int32Array.from(parser.lines);
+  parser.rows = [];
+  parser.lines = [];
+  if (session.plain) {
+    let text = "";
+    for (let i = 0; i < rows.length; i++) text += (i === 0 ? "" : ROW) + rows[i].join(FIELD);
+    port.postMessage({ type: "rows", id, text, lines, arrays: null, final }, [lines.buffer]);
+  } else {
+    port.postMessage({ type: "rows", id, text: "", lines, arrays: rows, final }, [lines.buffer]);
+  }
+};
+
+/**
+ * @param {number} id
+ * @param {Session} session
+ * @param {unknown} error
+ */
+const fail = (id, session, error) => {
+  if (session.failed) return;
+  session.failed = true;
+  const e = /** @type {{ code?: unknown, message?: unknown }} */ (error ?? {});
+  port.postMessage({
+    type: "error",
+    id,
+    code: typeof e.code === "string" ? e.code : null,
+    message: typeof e.message === "string" ? e.message : String(error),
+    line: session.parser.nextLine,
+  });
+};
+
+port.on("message", (/** @type {{ type: string, id: number, bytes?: Uint8Array }} */ message) => {
+  const { id } = message;
+  if (message.type === "open") {
+    const session = { parser: new ChunkParser(), failed: false, plain: true };
+    session.parser.on("error", (error) => fail(id, session, error));
+    // Records are taken from `rows`; nothing is read from the stream side.
+    session.parser.resume();
+    sessions.set(id, session);
+    return;
+  }
+  const session = sessions.get(id);
+  if (session === undefined) return;
+  if (message.type === "close") {
+    sessions.delete(id);
+    session.parser.destroy();
+    return;
+  }
+  if (session.failed) return;
+  if (message.type === "data") {
+    const bytes = Buffer.from(/** @type {Uint8Array} */ (message.bytes));
+    if (bytes.includes(0x1e) || bytes.includes(0x1f)) session.plain = false;
+    session.parser.write(bytes, (error) => {
+      if (error) fail(id, session, error);
+      else sendRows(id, session, false);
+    });
+    return;
+  }
+  if (message.type === "end") {
+    session.parser.end(() => {
+      if (!session.failed) sendRows(id, session, true);
+    });
+  }
+});
