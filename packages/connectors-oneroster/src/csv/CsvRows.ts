@@ -65,7 +65,8 @@ const parserThread = (() => {
   };
 
   const start = (): Worker => {
-    const w = new Worker(location());
+    // Plain JavaScript: the worker needs none of the parent's loaders (under tsx they double its start-up).
+    const w = new Worker(location(), { execArgv: [] });
     w.on("message", (message: WorkerMessage) => {
       const session = sessions.get(message.id);
       if (session !== undefined) deliver(session, message);
