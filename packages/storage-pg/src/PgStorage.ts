@@ -17,10 +17,13 @@ export type StorageServices =
   | RosterStore | ProviderRepository | RunRepository | RosterReader
   | PgRunLeases.PgRunLeases | PgAuditLog.PgAuditLog | PgDatabase.PgDatabase;
 
-/** All services over the `PgDatabase` and `ConfigCipher` already in context. */
-export const layerNoDeps = Layer.mergeAll(
-  PgRosterStore.layer, PgProviderRepository.layer, PgRunRepository.layer, PgRosterReader.layer, PgRunLeases.layer, PgAuditLog.layer,
+/** All services over the `PgDatabase` and `ConfigCipher` already in context, the roster store tuned by `store`. */
+export const layerNoDepsWith = (store: PgRosterStore.PgRosterStoreOptions) => Layer.mergeAll(
+  PgRosterStore.layerWith(store), PgProviderRepository.layer, PgRunRepository.layer, PgRosterReader.layer, PgRunLeases.layer, PgAuditLog.layer,
 );
+
+/** All services over the `PgDatabase` and `ConfigCipher` already in context. */
+export const layerNoDeps = layerNoDepsWith({});
 
 /**
  * @example

@@ -138,12 +138,17 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         const jo = users.find((x) => x.links.some((l) => l.externalId === "a1"))!;
         assert.deepStrictEqual(jo.links.map((l) => l.externalId).sort(), ["a1", "b1"]);
         // Provider A drops Jo (and nothing else is lost beyond the threshold): Jo stays active, fed by B.
+        // A dry run first: its preview must already count Jo as kept.
+        const preview = yield* syncOnce({ tenantId, provider: "A", records: a.slice(1), modes: { user: "bulk" }, overrideSafeguard: true, dryRun: true });
+        assert.strictEqual(preview.run.stats!.users.deactivated, 0);
         const third = yield* syncOnce({ tenantId, provider: "A", records: a.slice(1), modes: { user: "bulk" }, overrideSafeguard: true });
         assert.strictEqual(third.run.stats!.users.deactivated, 0);
         const jo2 = (yield* rosterOf(tenantId, "user")).find((x) => x.id === jo.id)!;
         assert.ok(jo2.active);
         assert.deepStrictEqual(jo2.links.filter((l) => l.active).map((l) => l.externalId), ["b1"]);
-        // Then B drops Jo too: now Jo is deactivated.
+        // Then B drops Jo too: now Jo is deactivated (and a dry run says so first).
+        const preview2 = yield* syncOnce({ tenantId, provider: "B", records: b.slice(1), modes: { user: "bulk" }, overrideSafeguard: true, dryRun: true });
+        assert.strictEqual(preview2.run.stats!.users.deactivated, 1);
         const fourth = yield* syncOnce({ tenantId, provider: "B", records: b.slice(1), modes: { user: "bulk" }, overrideSafeguard: true });
         assert.strictEqual(fourth.run.stats!.users.deactivated, 1);
       }));

@@ -11,6 +11,7 @@ import pg from "pg";
 import * as ConfigCipher from "../ConfigCipher";
 import { PgDatabase, errorMessage, open, type Backend, type PgHandle } from "../PgDatabase";
 import * as PgStorage from "../PgStorage";
+import type { PgRosterStoreOptions } from "../PgRosterStore";
 
 export interface PgServer {
   /** Connection string of a server the tests may create databases on, or null. */
@@ -108,5 +109,8 @@ export const layerTestDatabase = (backend?: Backend): Layer.Layer<PgDatabase> =>
  * @example
  * rosterStoreContract("pglite", PgTesting.layerTest("pglite"))
  */
-export const layerTest = (backend?: Backend): Layer.Layer<PgStorage.StorageServices | ConfigCipher.ConfigCipher, RosterStoreError> =>
-  PgStorage.layerNoDeps.pipe(Layer.provideMerge(Layer.merge(layerTestDatabase(backend), ConfigCipher.layerTest())));
+export const layerTest = (
+  backend?: Backend,
+  store: PgRosterStoreOptions = {},
+): Layer.Layer<PgStorage.StorageServices | ConfigCipher.ConfigCipher, RosterStoreError> =>
+  PgStorage.layerNoDepsWith(store).pipe(Layer.provideMerge(Layer.merge(layerTestDatabase(backend), ConfigCipher.layerTest())));
