@@ -29,6 +29,8 @@ class LeaseLost extends Error {}
  */
 const PLAN_COLUMNS = ["kind", "seq", "action", "entity_id", "matched_by", "ref1_entity_id", "ref2_entity_id"];
 const UPSERT_ACTIONS = "('update', 'match', 'reactivate')";
+/** Staging columns an unchanged row fills. */
+const BARE_STAGING_COLUMNS = ["seq", "external_id", "status", "state", "hash"];
 /** Default of `PgRosterStoreOptions.hashJoinRows`. */
 const HASH_JOIN_ROWS = 50_000;
 
@@ -209,6 +211,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       // The id filters below fool the row estimate (a handful instead of all), and the planner then
       // sorts every link to group them into buckets; hashing 32 groups is a third faster.
       await raw("set local enable_sort = off").execute(trx);
+      // It runs while the extraction keeps both cores busy: parallel workers would only take turns with it.
+      await raw("set local max_parallel_workers_per_gather = 0").execute(trx);
       return raw(`
         select count(*)::int as n,
                string_agg(l.external_id || E'\t' || l.content_hash, E'\n') as lines
@@ -247,19 +251,25 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const fields = spec.fields.map((f) => ({ field: f.field, encode: fieldEncoder(f.type) }));
     const nulls = `\t\\N`.repeat(fields.length);
     // Rows go straight to COPY text (no per-value arrays): staging is the hot path of every sync.
-    function* lines(): Generator<string> {
-      for (const row of rows) {
-        let line = `${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\t${copyString(row.state)}\t${copyString(row.hash)}\t${copyString(row.file)}\t${row.line === null || row.line === undefined ? "\\N" : Math.trunc(row.line)}\t${row.raw === null || row.raw === undefined ? "\\N" : escapeText(JSON.stringify(row.raw))}`;
-        if (spec.keys) line += `\t${copyString(row.emailKey)}\t${copyString(row.studentNumberKey)}`;
-        for (let i = 0; i < refCount; i++) line += `\t${copyString(row.refs[i])}`;
-        const data = row.state === "valid" && row.data !== null && typeof row.data === "object" ? (row.data as Record<string, unknown>) : null;
-        if (data === null) line += nulls;
-        else for (const f of fields) line += `\t${f.encode(data[f.field])}`;
-        yield line;
+    // Unchanged rows (most of a re-sync) travel in a COPY of their own with just the columns
+    // they fill; the rest are NULL by default, and never read.
+    const full: Array<string> = [];
+    const bare: Array<string> = [];
+    for (const row of rows) {
+      if (row.state === "unchanged") {
+        bare.push(`${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\tunchanged\t`);
+        continue;
       }
+      let line = `${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\t${copyString(row.state)}\t${copyString(row.hash)}\t${copyString(row.file)}\t${row.line === null || row.line === undefined ? "\\N" : Math.trunc(row.line)}\t${row.raw === null || row.raw === undefined ? "\\N" : escapeText(JSON.stringify(row.raw))}`;
+      if (spec.keys) line += `\t${copyString(row.emailKey)}\t${copyString(row.studentNumberKey)}`;
+      for (let i = 0; i < refCount; i++) line += `\t${copyString(row.refs[i])}`;
+      const data = row.state === "valid" && row.data !== null && typeof row.data === "object" ? (row.data as Record<string, unknown>) : null;
+      if (data === null) line += nulls;
+      else for (const f of fields) line += `\t${f.encode(data[f.field])}`;
+      full.push(line);
     }
-    const { parts } = copyParts(lines());
-    await handle.copyText(part, stagingColumns(spec), parts);
+    if (full.length > 0) await handle.copyText(part, stagingColumns(spec), copyParts(full).parts);
+    if (bare.length > 0) await handle.copyText(part, BARE_STAGING_COLUMNS, copyParts(bare).parts);
   };
 
   const recordIssues = async (scope: RunScope, issues: ReadonlyArray<RowIssue>): Promise<void> => {
