@@ -642,8 +642,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const toDrop = droppedSets.get(key) ?? (await collectDropped(trx, tables, scope, kind, mode));
     if (toDrop === 0) return { deactivated: 0, written };
     await raw("truncate sis_apply_dropped").execute(trx);
-    const few = toDrop < hashJoinRows;
-    if (few) await indexProbes(trx, true);
+    const fewDropped = toDrop < hashJoinRows;
+    if (fewDropped) await indexProbes(trx, true);
     const dropped = await exec(`
       with d as (
         update sis_links l set active = false, deactivated_at = now(), last_run_id = ${run}, updated_at = now()
@@ -663,7 +663,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         where e.id = d.entity_id and e.active
           and not exists (select 1 from sis_links k where k.entity_id = e.id and k.kind = '${kind}' and k.active)`);
     }
-    if (few) await indexProbes(trx, false);
+    if (fewDropped) await indexProbes(trx, false);
     return { deactivated, written: written + deactivated };
   };
 
