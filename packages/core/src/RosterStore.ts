@@ -116,7 +116,11 @@ export interface DeactivationPreview {
   readonly links: number;
   /** Entities that would lose their last active link. */
   readonly entities: number;
-  /** Active links of this provider and kind before the run. */
+  /**
+   * Active links of this provider and kind before the run: what the safeguard compares `links`
+   * with. Counted only when `links` > 0 (0 otherwise), so a run that drops nothing does not pay
+   * for a count nobody reads.
+   */
   readonly activeLinks: number;
 }
 

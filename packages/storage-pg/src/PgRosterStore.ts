@@ -530,6 +530,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const table = partitionName(DROPPED_TABLE[kind], scope.runId);
     const { links, activeLinks } = await tx(async (trx) => {
       const links = await collectDropped(trx, tables, scope, kind, mode);
+      if (links === 0) return { links, activeLinks: 0 };
       const active = await sql<{ n: number }>`
         select count(*)::int as n from sis_links
         where provider_id = ${scope.providerId}::uuid and kind = ${kind} and active`.execute(trx);

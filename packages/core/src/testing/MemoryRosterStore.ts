@@ -202,6 +202,7 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
     previewDeactivations: (scope, kind, mode) =>
       Effect.sync((): DeactivationPreview => {
         const dropped = deactivationSet(scope, kind, mode);
+        if (dropped.length === 0) return { links: 0, entities: 0, activeLinks: 0 };
         const activeLinks = [...db.links.values()].filter((l) => l.providerId === scope.providerId && l.kind === kind && l.active).length;
         return { links: dropped.length, entities: orphaned(scope, kind, dropped).size, activeLinks };
       }),
