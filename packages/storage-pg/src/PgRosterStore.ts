@@ -143,6 +143,11 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   const lastModes = new Map<string, Partial<Record<Kind, FeedMode>>>();
   /** Valid (non-duplicate) staged rows per `run:kind`, counted when the kind was sealed. */
   const validCounts = new Map<string, number>();
+  /**
+   * Valid rows this process staged per `run:kind` (a run stages, seals and loads in one process:
+   * a run whose lease lapses ends, it is never resumed elsewhere). None means nothing to seal.
+   */
+  const stagedValid = new Map<string, number>();
   /** Ref ids handed out by the last `planCandidates` chunks, per `run:kind` and seq. */
   const servedRefs = new Map<string, Map<number, ReadonlyArray<string | null>>>();
   /**
@@ -245,6 +250,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const part = await partitions.ensure(spec.staging, scope.runId, scope.providerId);
     validCounts.delete(workKey(scope, kind));
     workSets.delete(workKey(scope, kind));
+    let valid = 0;
+    for (const row of rows) if (row.state === "valid") valid++;
+    stagedValid.set(workKey(scope, kind), (stagedValid.get(workKey(scope, kind)) ?? 0) + valid);
     droppedSets.delete(`${workKey(scope, kind)}:bulk`);
     droppedSets.delete(`${workKey(scope, kind)}:delta`);
     const refCount = spec.refKinds.length;
@@ -295,6 +303,11 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const spec = KIND_SPECS[kind];
     const part = await partitions.ensure(spec.staging, scope.runId, scope.providerId);
     await analyze(part); // the partition was just filled by COPY
+    if (stagedValid.get(workKey(scope, kind)) === 0) {
+      // Only unchanged (or rejected) rows: no valid row can be a duplicate, and none needs a decision.
+      validCounts.set(workKey(scope, kind), 0);
+      return [];
+    }
     // A valid row is a duplicate when an earlier valid row has its external id (first seq wins).
     // One pass groups the valid rows; it also counts them for `countStaged`.
     const result = await tx((trx) =>
@@ -725,6 +738,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         workSets.delete(`${runId}:${kind}`);
         planChunks.delete(`${runId}:${kind}`);
         validCounts.delete(`${runId}:${kind}`);
+        stagedValid.delete(`${runId}:${kind}`);
         servedRefs.delete(`${runId}:${kind}`);
         droppedSets.delete(`${runId}:${kind}:bulk`);
         droppedSets.delete(`${runId}:${kind}:delta`);
