@@ -6,11 +6,13 @@
 import {
   rowIssue,
   type CourseRef,
+  type FieldsByKind,
   type FeedMode,
   type Kind,
   type Origin,
   type RecordStatus,
   type RowIssue,
+  type SourceRecord,
   type TermRef,
 } from "@sis-sync/core";
 import type { RecordSink } from "../RecordSink";
@@ -33,6 +35,40 @@ export interface Lookup<A> {
 export interface ClassLookups {
   readonly courses: Lookup<CourseRef> | null;
   readonly terms: Lookup<TermRef> | null;
+}
+
+/**
+ * A mapped row. Its `raw` (every column by name) is built only when read: most rows of a re-sync are
+ * unchanged, and the engine stages those without their raw record. One class for every kind, so all
+ * records share one shape.
+ */
+class CsvRecord<K extends Kind> implements SourceRecord<K> {
+  readonly kind: K;
+  readonly externalId: string;
+  readonly status: RecordStatus;
+  readonly fields: FieldsByKind[K];
+  readonly origin: Origin;
+  readonly #header: Header<string>;
+  readonly #row: ReadonlyArray<string>;
+
+  constructor(kind: K, externalId: string, status: RecordStatus, fields: FieldsByKind[K], origin: Origin, header: Header<string>, row: ReadonlyArray<string>) {
+    this.kind = kind;
+    this.externalId = externalId;
+    this.status = status;
+    this.fields = fields;
+    this.origin = origin;
+    this.#header = header;
+    this.#row = row;
+  }
+
+  get raw(): Readonly<Record<string, string>> {
+    return this.#header.raw(this.#row);
+  }
+
+  /** Serialises like a plain record, `raw` included. */
+  toJSON() {
+    return { kind: this.kind, externalId: this.externalId, status: this.status, fields: this.fields, raw: this.raw, origin: this.origin };
+  }
 }
 
 /** Row-level helpers bound to one file, so each mapper reads as a list of fields. */
@@ -129,20 +165,13 @@ export const schools = (header: Header<ColumnsOf<typeof Tables.orgs>>, mode: Fee
     if (status === null) return;
     const name = t.required("name", fields[ix.name], origin, id, sink);
     if (name === null) return;
-    sink.records.push({
-      kind: "school",
-      externalId: id,
-      status,
-      fields: {
+    sink.records.push(new CsvRecord("school", id, status, {
         name,
         identifier: V.text(fields[ix.identifier]),
         type: "school",
         parentExternalId: V.text(fields[ix.parentSourcedId]),
         grades: V.list(fields[ix.grades]),
-      },
-      raw: header.raw(fields),
-      origin,
-    });
+    }, origin, header, fields));
   };
 };
 
@@ -179,11 +208,7 @@ export const classes = (
     const title = t.required("title", fields[ix.title], origin, id, sink);
     const school = t.required("schoolSourcedId", fields[ix.schoolSourcedId], origin, id, sink);
     if (title === null || school === null) return;
-    sink.records.push({
-      kind: "class",
-      externalId: id,
-      status,
-      fields: {
+    sink.records.push(new CsvRecord("class", id, status, {
         title,
         classCode: V.text(fields[ix.classCode]),
         classType: V.text(fields[ix.classType])?.toLowerCase() ?? null,
@@ -194,10 +219,7 @@ export const classes = (
         subjects: V.list(fields[ix.subjects]),
         grades: V.list(fields[ix.grades]),
         location: V.text(fields[ix.location]),
-      },
-      raw: header.raw(fields),
-      origin,
-    });
+    }, origin, header, fields));
   };
 };
 
@@ -219,11 +241,7 @@ export const users = (header: Header<ColumnsOf<typeof Tables.users>>, mode: Feed
       t.warn(sink, origin, id, "missing_field", `${givenName === null ? "givenName" : "familyName"} is empty`);
     }
     if (role === undefined) return;
-    sink.records.push({
-      kind: "user",
-      externalId: id,
-      status,
-      fields: {
+    sink.records.push(new CsvRecord("user", id, status, {
         role,
         givenName: givenName ?? "",
         familyName: familyName ?? "",
@@ -236,10 +254,7 @@ export const users = (header: Header<ColumnsOf<typeof Tables.users>>, mode: Feed
         // OneRoster 1.1 has no primary-org flag: the first listed org is the primary school.
         schoolExternalIds: V.list(fields[ix.orgSourcedIds]),
         enabled: t.boolean("enabledUser", fields[ix.enabledUser], true, origin, id, sink),
-      },
-      raw: header.raw(fields),
-      origin,
-    });
+    }, origin, header, fields));
   };
 };
 
@@ -254,21 +269,14 @@ export const enrollments = (header: Header<ColumnsOf<typeof Tables.enrollments>>
     const userId = t.required("userSourcedId", fields[ix.userSourcedId], origin, id, sink);
     const role = t.role(fields[ix.role], origin, id, sink);
     if (classId === null || userId === null || role === undefined) return;
-    sink.records.push({
-      kind: "enrollment",
-      externalId: id,
-      status,
-      fields: {
+    sink.records.push(new CsvRecord("enrollment", id, status, {
         classExternalId: classId,
         userExternalId: userId,
         role,
         primary: t.boolean("primary", fields[ix.primary], false, origin, id, sink),
         beginDate: t.date("beginDate", fields[ix.beginDate], origin, id, sink),
         endDate: t.date("endDate", fields[ix.endDate], origin, id, sink),
-      },
-      raw: header.raw(fields),
-      origin,
-    });
+    }, origin, header, fields));
   };
 };
 
