@@ -99,6 +99,10 @@ describe("OneRosterCsvSource, Moodle-style export (CRLF, no final newline, bulk 
       assert.strictEqual(physics.raw["subjectCodes"], "PHY123");
       assert.strictEqual(physics.raw["grades"], "09,10,11");
       assert.deepStrictEqual(physics.origin, { file: "classes.csv", line: 2 });
+      // Serialised, a record carries everything, its raw columns included.
+      assert.deepStrictEqual(JSON.parse(JSON.stringify(physics)), {
+        kind: "class", externalId: "cls-1", status: physics.status, fields: physics.fields, raw: physics.raw, origin: physics.origin,
+      });
       const homeroom = recordOf(batches, "class", "cls-3").fields;
       assert.strictEqual(homeroom.classType, "homeroom");
       assert.isNull(homeroom.course);

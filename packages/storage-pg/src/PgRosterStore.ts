@@ -204,7 +204,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   // ----- digest -----------------------------------------------------------------------------
 
   /**
-   * The digest is read as a few long `external_id<TAB>hash` lines strings (one per bucket of ids)
+   * The digest is read as a few long strings of `external_id<TAB>hash` lines (one per bucket of ids)
    * rather than a row per link: decoding 700 000 rows one by one would cost more than the query.
    * Ids holding a tab or a newline are left out: such rows simply take the planning path.
    */
@@ -250,9 +250,6 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const part = await partitions.ensure(spec.staging, scope.runId, scope.providerId);
     validCounts.delete(workKey(scope, kind));
     workSets.delete(workKey(scope, kind));
-    let valid = 0;
-    for (const row of rows) if (row.state === "valid") valid++;
-    stagedValid.set(workKey(scope, kind), (stagedValid.get(workKey(scope, kind)) ?? 0) + valid);
     droppedSets.delete(`${workKey(scope, kind)}:bulk`);
     droppedSets.delete(`${workKey(scope, kind)}:delta`);
     const refCount = spec.refKinds.length;
@@ -263,8 +260,10 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     // they fill; the rest are NULL by default, and never read.
     const full: Array<string> = [];
     const bare: Array<string> = [];
+    let valid = 0;
     for (const row of rows) {
-      if (row.state === "unchanged") {
+      if (row.state === "valid") valid++;
+      else if (row.state === "unchanged") {
         bare.push(`${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\tunchanged\t`);
         continue;
       }
@@ -276,6 +275,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       else for (const f of fields) line += `\t${f.encode(data[f.field])}`;
       full.push(line);
     }
+    stagedValid.set(workKey(scope, kind), (stagedValid.get(workKey(scope, kind)) ?? 0) + valid);
     if (full.length > 0) await handle.copyText(part, stagingColumns(spec), copyParts(full).parts);
     if (bare.length > 0) await handle.copyText(part, BARE_STAGING_COLUMNS, copyParts(bare).parts);
   };

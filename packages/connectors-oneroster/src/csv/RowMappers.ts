@@ -38,9 +38,9 @@ export interface ClassLookups {
 }
 
 /**
- * A mapped row. Its `raw` (every column by name) is built only when read: most rows of a re-sync are
- * unchanged, and the engine stages those without their raw record. One class for every kind, so all
- * records share one shape.
+ * A mapped row. Its `raw` (every column by name) is built on each read, not up front: most rows of a
+ * re-sync are unchanged, and the engine stages those without their raw record. One class for every
+ * kind, so all records share one shape.
  */
 class CsvRecord<K extends Kind> implements SourceRecord<K> {
   readonly kind: K;
@@ -166,11 +166,11 @@ export const schools = (header: Header<ColumnsOf<typeof Tables.orgs>>, mode: Fee
     const name = t.required("name", fields[ix.name], origin, id, sink);
     if (name === null) return;
     sink.records.push(new CsvRecord("school", id, status, {
-        name,
-        identifier: V.text(fields[ix.identifier]),
-        type: "school",
-        parentExternalId: V.text(fields[ix.parentSourcedId]),
-        grades: V.list(fields[ix.grades]),
+      name,
+      identifier: V.text(fields[ix.identifier]),
+      type: "school",
+      parentExternalId: V.text(fields[ix.parentSourcedId]),
+      grades: V.list(fields[ix.grades]),
     }, origin, header, fields));
   };
 };
@@ -209,16 +209,16 @@ export const classes = (
     const school = t.required("schoolSourcedId", fields[ix.schoolSourcedId], origin, id, sink);
     if (title === null || school === null) return;
     sink.records.push(new CsvRecord("class", id, status, {
-        title,
-        classCode: V.text(fields[ix.classCode]),
-        classType: V.text(fields[ix.classType])?.toLowerCase() ?? null,
-        schoolExternalId: school,
-        course: course(V.text(fields[ix.courseSourcedId]), origin, id, sink),
-        terms: terms(V.list(fields[ix.termSourcedIds]), origin, id, sink),
-        periods: V.list(fields[ix.periods]),
-        subjects: V.list(fields[ix.subjects]),
-        grades: V.list(fields[ix.grades]),
-        location: V.text(fields[ix.location]),
+      title,
+      classCode: V.text(fields[ix.classCode]),
+      classType: V.text(fields[ix.classType])?.toLowerCase() ?? null,
+      schoolExternalId: school,
+      course: course(V.text(fields[ix.courseSourcedId]), origin, id, sink),
+      terms: terms(V.list(fields[ix.termSourcedIds]), origin, id, sink),
+      periods: V.list(fields[ix.periods]),
+      subjects: V.list(fields[ix.subjects]),
+      grades: V.list(fields[ix.grades]),
+      location: V.text(fields[ix.location]),
     }, origin, header, fields));
   };
 };
@@ -242,18 +242,18 @@ export const users = (header: Header<ColumnsOf<typeof Tables.users>>, mode: Feed
     }
     if (role === undefined) return;
     sink.records.push(new CsvRecord("user", id, status, {
-        role,
-        givenName: givenName ?? "",
-        familyName: familyName ?? "",
-        middleName: V.text(fields[ix.middleName]),
-        email: V.text(fields[ix.email]),
-        username: V.text(fields[ix.username]),
-        studentNumber: V.text(fields[ix.identifier]),
-        stateId: null,
-        grades: V.list(fields[ix.grades]),
-        // OneRoster 1.1 has no primary-org flag: the first listed org is the primary school.
-        schoolExternalIds: V.list(fields[ix.orgSourcedIds]),
-        enabled: t.boolean("enabledUser", fields[ix.enabledUser], true, origin, id, sink),
+      role,
+      givenName: givenName ?? "",
+      familyName: familyName ?? "",
+      middleName: V.text(fields[ix.middleName]),
+      email: V.text(fields[ix.email]),
+      username: V.text(fields[ix.username]),
+      studentNumber: V.text(fields[ix.identifier]),
+      stateId: null,
+      grades: V.list(fields[ix.grades]),
+      // OneRoster 1.1 has no primary-org flag: the first listed org is the primary school.
+      schoolExternalIds: V.list(fields[ix.orgSourcedIds]),
+      enabled: t.boolean("enabledUser", fields[ix.enabledUser], true, origin, id, sink),
     }, origin, header, fields));
   };
 };
@@ -270,12 +270,12 @@ export const enrollments = (header: Header<ColumnsOf<typeof Tables.enrollments>>
     const role = t.role(fields[ix.role], origin, id, sink);
     if (classId === null || userId === null || role === undefined) return;
     sink.records.push(new CsvRecord("enrollment", id, status, {
-        classExternalId: classId,
-        userExternalId: userId,
-        role,
-        primary: t.boolean("primary", fields[ix.primary], false, origin, id, sink),
-        beginDate: t.date("beginDate", fields[ix.beginDate], origin, id, sink),
-        endDate: t.date("endDate", fields[ix.endDate], origin, id, sink),
+      classExternalId: classId,
+      userExternalId: userId,
+      role,
+      primary: t.boolean("primary", fields[ix.primary], false, origin, id, sink),
+      beginDate: t.date("beginDate", fields[ix.beginDate], origin, id, sink),
+      endDate: t.date("endDate", fields[ix.endDate], origin, id, sink),
     }, origin, header, fields));
   };
 };
