@@ -70,6 +70,17 @@ const matchUser = (c: PlanCandidate, policy: PlanPolicy): Outcome => {
   return decision(c, "create", policy.newId(), null, []);
 };
 
+/**
+ * Kinds whose rows are decided by their external id alone: everything but users, which are also
+ * matched by email and student number. A store may decide these set-based
+ * (`RosterStore.planByExternalId`), by exactly the rules of `decide`.
+ */
+export const decidedByExternalId = (kind: Kind): kind is Exclude<Kind, "user"> => kind !== "user";
+
+/** The reason a row whose reference to `refKind` does not resolve is rejected with. */
+export const unknownReferenceMessage = (kind: Kind, refKind: Kind): string =>
+  `${kind} references ${refKind} that is not in the feed or was rejected (${KIND_PLURAL[refKind]})`;
+
 /** Decides one candidate of `kind`. Pure: the same candidate and policy give the same outcome. */
 export const decide = (kind: Kind, c: PlanCandidate, policy: PlanPolicy): Outcome => {
   if (c.status === "tobedeleted") {
@@ -80,7 +91,7 @@ export const decide = (kind: Kind, c: PlanCandidate, policy: PlanPolicy): Outcom
   for (const [i, refKind] of refKinds.entries()) {
     const id = c.refEntityIds[i];
     if (id === null || id === undefined) {
-      return reject(kind, c, "unknown_reference", `${kind} references ${refKind} that is not in the feed or was rejected (${KIND_PLURAL[refKind]})`);
+      return reject(kind, c, "unknown_reference", unknownReferenceMessage(kind, refKind));
     }
     refEntityIds.push(id);
   }

@@ -111,6 +111,17 @@ export interface PlanDecision {
   readonly refEntityIds: ReadonlyArray<string>;
 }
 
+/** What `planByExternalId` decided for a kind, counted by outcome. */
+export interface KeyedPlanResult {
+  readonly created: number;
+  readonly updated: number;
+  readonly reactivated: number;
+  /** Deletes planned from a delta feed's `tobedeleted` rows. */
+  readonly deleted: number;
+  /** Rows rejected (`unknown_reference`); their issues are recorded by the store. */
+  readonly rejected: number;
+}
+
 export interface DeactivationPreview {
   /** Active links of this provider and kind the run would deactivate. */
   readonly links: number;
@@ -164,6 +175,18 @@ export interface RosterStoreShape {
     limit: number,
   ) => Effect.Effect<ReadonlyArray<PlanCandidate>, RosterStoreError>;
   readonly savePlan: (scope: RunScope, kind: Kind, decisions: ReadonlyArray<PlanDecision>) => Effect.Effect<void, RosterStoreError>;
+  /**
+   * Decides every candidate of a kind matched by external id alone (`Plan.decidedByExternalId`:
+   * not users) inside the store, by exactly the rules of `Plan.decide` applied to what
+   * `planCandidates` would return, saves the decisions as `savePlan` would and records the
+   * `unknown_reference` issues as `recordIssues` would. New entities get fresh UUIDv7 ids. A first
+   * sync decides about a million such rows: deciding them where they are spares the round trip.
+   */
+  readonly planByExternalId: (
+    scope: RunScope,
+    kind: Exclude<Kind, "user">,
+    modes: Readonly<Partial<Record<Kind, FeedMode>>>,
+  ) => Effect.Effect<KeyedPlanResult, RosterStoreError>;
   /** What `apply` would deactivate for one kind in `mode` (bulk: active links not staged; delta: planned deletes). */
   readonly previewDeactivations: (scope: RunScope, kind: Kind, mode: FeedMode) => Effect.Effect<DeactivationPreview, RosterStoreError>;
   /**

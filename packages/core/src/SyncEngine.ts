@@ -35,6 +35,7 @@ export interface SyncOptions {
   /** Checked between batches and chunks; fails with `SyncCancelled` to stop the run. */
   readonly checkpoint?: Effect.Effect<void, SyncCancelled | RosterStoreError>;
   readonly onProgress?: (phase: RunPhase, progress: RunProgress) => Effect.Effect<void>;
+  /** Ids for users the engine creates (the store makes them for kinds it decides itself). */
   readonly newId?: () => string;
 }
 
@@ -171,6 +172,21 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
   const unchanged = state.unchanged[kind] + (yield* store.countStaged(scope, kind)).unchanged;
   stats.unchanged = unchanged;
   if (kind === "user") state.stats.users.matchedBy.externalId += unchanged;
+  if (Plan.decidedByExternalId(kind)) {
+    if (options.checkpoint) yield* options.checkpoint;
+    const decided = yield* store.planByExternalId(scope, kind, state.modes);
+    stats.created += decided.created;
+    stats.updated += decided.updated;
+    stats.reactivated += decided.reactivated;
+    stats.errors += decided.rejected;
+    state.issueCount += decided.rejected;
+    const plural = KIND_PLURAL[kind];
+    state.progress.planned[plural] = (state.progress.planned[plural] ?? 0) +
+      decided.created + decided.updated + decided.reactivated + decided.deleted + decided.rejected;
+    yield* Effect.logDebug("planned kind in the store").pipe(Effect.annotateLogs({ kind, ...decided }));
+    if (options.onProgress) yield* options.onProgress("plan", state.progress);
+    return;
+  }
   let after = 0;
   for (;;) {
     if (options.checkpoint) yield* options.checkpoint;

@@ -6,7 +6,7 @@
  * change never reach a write statement.
  */
 import {
-  ContentDigest, KINDS, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
+  ContentDigest, EntityId, KINDS, Plan, type KeyedPlanResult, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
   type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RowIssue, type RunScope, type StagedRow,
 } from "@sis-sync/core";
@@ -46,6 +46,8 @@ const checkScope = (scope: RunScope): void => {
 // checked uuids, so they are inlined as literals; every other value travels as a parameter.
 
 const uuidLit = (id: string) => `'${id.toLowerCase()}'::uuid`;
+/** For fixed texts of our own (messages built from kind names), never for input. */
+const textLit = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
 /**
  * A run's own tables by name. Statements name the partitions directly rather than the parent
@@ -507,6 +509,72 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     droppedSets.delete(`${key}:delta`);
   };
 
+  /**
+   * `Plan.decide` for a kind without user matching, as two statements over the work set: the
+   * decisions go straight into the plan table (new ids are a UUIDv7 prefix and the row's seq), and
+   * rows with a reference that does not resolve become issues. Refs travel as NULL, as `savePlan`
+   * sends a ref equal to the resolved one: the load takes them from the work set.
+   */
+  const planByExternalId = async (
+    scope: RunScope,
+    kind: Exclude<Kind, "user">,
+    modes: Readonly<Partial<Record<Kind, FeedMode>>>,
+  ): Promise<KeyedPlanResult> => {
+    checkScope(scope);
+    lastModes.set(scope.runId, { ...modes });
+    const spec = KIND_SPECS[kind];
+    const key = workKey(scope, kind);
+    const work = workSets.get(key) === workInputs(scope, kind, modes)
+      ? partitionName(WORK_TABLE[kind], scope.runId)
+      : (await buildWork(scope, kind, modes)).table;
+    const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
+    const resolved = spec.refKinds.map((_, i) => `w.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
+    const prefix = EntityId.uuidv7Prefix();
+    const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
+    await tx(async (trx) => {
+      const decided = await raw(`
+        with d as (
+          insert into ${plan} (kind, seq, action, entity_id, matched_by)
+          select '${kind}', w.seq, a.action,
+                 case when a.action = 'create' then ('${prefix}' || lpad(to_hex(w.seq), 8, '0'))::uuid else w.link_entity_id end,
+                 case when a.action = 'create' then null else 'externalId' end
+          from ${work} w
+          cross join lateral (select case
+            when w.status = 'tobedeleted' then (case when w.link_active then 'delete' end)
+            when not (${resolved}) then null
+            when w.link_entity_id is null then 'create'
+            when w.link_active and w.entity_active then 'update'
+            else 'reactivate' end as action) a
+          where a.action is not null
+          order by w.seq
+          returning action
+        )
+        select action, count(*)::int as n from d group by action`).execute(trx);
+      for (const { action, n } of decided.rows as Array<{ action: PlanDecision["action"]; n: number }>) {
+        if (action === "create") counts.created = n;
+        else if (action === "update") counts.updated = n;
+        else if (action === "reactivate") counts.reactivated = n;
+        else if (action === "delete") counts.deleted = n;
+      }
+      if (spec.refKinds.length === 0) return;
+      // The first reference that does not resolve names the reason, as in `Plan.decide`.
+      const reason = `case ${spec.refKinds.map((refKind, i) => `when w.ref${i + 1}_entity_id is null then ${textLit(Plan.unknownReferenceMessage(kind, refKind))}`).join(" ")} end`;
+      counts.rejected = affected(await raw(`
+        insert into sis_row_issues (run_id, kind, severity, code, file, line, external_id, message)
+        select ${uuidLit(scope.runId)}, '${kind}', 'error', 'unknown_reference', w.file,
+               case when w.file is null then null else coalesce(w.line, 0) end, w.external_id, ${reason}
+        from ${work} w
+        where w.status <> 'tobedeleted' and not (${resolved})
+        order by w.seq`).execute(trx));
+      if (counts.rejected > 0) {
+        await sql`update sis_sync_runs set issue_count = issue_count + ${counts.rejected} where id = ${scope.runId}::uuid`.execute(trx);
+      }
+    });
+    planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
+    droppedSets.delete(`${key}:delta`);
+    return counts;
+  };
+
   // ----- deactivations ----------------------------------------------------------------------
 
   /** Active links of the provider and kind that `apply` deactivates (alias `l`). */
@@ -757,6 +825,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     planCandidates: (scope, kind, modes, afterSeq, limit) =>
       attempt("planCandidates", () => planCandidates(scope, kind, modes, afterSeq, limit)),
     savePlan: (scope, kind, decisions) => attempt("savePlan", () => savePlan(scope, kind, decisions)),
+    planByExternalId: (scope, kind, modes) => attempt("planByExternalId", () => planByExternalId(scope, kind, modes)),
     previewDeactivations: (scope, kind, mode) => attempt("previewDeactivations", () => previewDeactivations(scope, kind, mode)),
     apply: (scope, kinds) =>
       Effect.tryPromise({

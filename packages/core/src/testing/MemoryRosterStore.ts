@@ -13,6 +13,9 @@ import {
   LeaseLostError, RosterStore, type DeactivationPreview, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RunScope, type StagedRow,
 } from "../RosterStore";
+import { uuidv7 } from "../EntityId";
+import * as Plan from "../Plan";
+import type { RowIssue } from "../RowIssue";
 import { REF_KINDS } from "../Validate";
 
 interface Entity {
@@ -127,6 +130,46 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
     return new Set(dropped.map((l) => l.entityId).filter((id) => !kept.has(id) && db.entities[kind].get(id)?.active));
   };
 
+  /** What `planCandidates` returns, without the chunking. */
+  const candidates = (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>, afterSeq: number, limit: number): Array<PlanCandidate> => {
+    const out: Array<PlanCandidate> = [];
+    const rows = stagingOf(scope.runId)[kind]
+      .filter((r) => r.seq > afterSeq && r.state === "valid" && !r.duplicate)
+      .sort((a, b) => a.seq - b.seq);
+    for (const row of rows) {
+      if (out.length >= limit) break;
+      const link = db.links.get(linkKey(scope.providerId, kind, row.externalId));
+      if (row.status === "active" && isUnchanged(row, link, kind)) continue;
+      const entity = link ? db.entities[kind].get(link.entityId) : undefined;
+      const refKinds: ReadonlyArray<Kind> = REF_KINDS[kind];
+      out.push({
+        seq: row.seq,
+        externalId: row.externalId,
+        status: row.status,
+        data: row.data,
+        hash: row.hash,
+        file: row.file,
+        line: row.line,
+        link: link ? { entityId: link.entityId, linkActive: link.active, entityActive: entity?.active ?? false, hash: link.hash } : null,
+        byEmail: kind === "user" && !link ? candidatesBy(scope, row.externalId, "emailKey", row.emailKey) : [],
+        byStudentNumber: kind === "user" && !link ? candidatesBy(scope, row.externalId, "studentNumberKey", row.studentNumberKey) : [],
+        refEntityIds: row.refs.map((ref, i) => resolveRef(scope, refKinds[i]!, ref, modes)),
+      });
+    }
+    return out;
+  };
+
+  const recordIssues = (scope: RunScope, issues: ReadonlyArray<RowIssue>) => {
+    for (const issue of issues) db.issues.push({ ...issue, id: db.issues.length + 1, runId: scope.runId });
+    const run = db.runs.get(scope.runId);
+    if (run) db.runs.set(run.id, { ...run, issueCount: run.issueCount + issues.length });
+  };
+
+  const savePlan = (scope: RunScope, kind: Kind, decisions: ReadonlyArray<PlanDecision>) => {
+    const plan = planOf(scope.runId)[kind];
+    for (const d of decisions) plan.set(d.seq, d);
+  };
+
   return {
     contentDigest: (scope, kind) =>
       Effect.sync(() => {
@@ -140,12 +183,7 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
       Effect.sync(() => {
         stagingOf(scope.runId)[kind].push(...rows.map((r) => ({ ...r, duplicate: false })));
       }),
-    recordIssues: (scope, issues) =>
-      Effect.sync(() => {
-        for (const issue of issues) db.issues.push({ ...issue, id: db.issues.length + 1, runId: scope.runId });
-        const run = db.runs.get(scope.runId);
-        if (run) db.runs.set(run.id, { ...run, issueCount: run.issueCount + issues.length });
-      }),
+    recordIssues: (scope, issues) => Effect.sync(() => recordIssues(scope, issues)),
     sealKind: (scope, kind) =>
       Effect.sync(() => {
         const seen = new Set<string>();
@@ -166,38 +204,28 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
         const unchanged = rows.filter((r) => r.status === "active" && isUnchanged(r, db.links.get(linkKey(scope.providerId, kind, r.externalId)), kind));
         return { valid: rows.length, unchanged: unchanged.length };
       }),
-    planCandidates: (scope, kind, modes, afterSeq, limit) =>
+    planCandidates: (scope, kind, modes, afterSeq, limit) => Effect.sync(() => candidates(scope, kind, modes, afterSeq, limit)),
+    savePlan: (scope, kind, decisions) => Effect.sync(() => savePlan(scope, kind, decisions)),
+    planByExternalId: (scope, kind, modes) =>
       Effect.sync(() => {
-        const out: Array<PlanCandidate> = [];
-        const rows = stagingOf(scope.runId)[kind]
-          .filter((r) => r.seq > afterSeq && r.state === "valid" && !r.duplicate)
-          .sort((a, b) => a.seq - b.seq);
-        for (const row of rows) {
-          if (out.length >= limit) break;
-          const link = db.links.get(linkKey(scope.providerId, kind, row.externalId));
-          if (row.status === "active" && isUnchanged(row, link, kind)) continue;
-          const entity = link ? db.entities[kind].get(link.entityId) : undefined;
-          const refKinds: ReadonlyArray<Kind> = REF_KINDS[kind];
-          out.push({
-            seq: row.seq,
-            externalId: row.externalId,
-            status: row.status,
-            data: row.data,
-            hash: row.hash,
-            file: row.file,
-            line: row.line,
-            link: link ? { entityId: link.entityId, linkActive: link.active, entityActive: entity?.active ?? false, hash: link.hash } : null,
-            byEmail: kind === "user" && !link ? candidatesBy(scope, row.externalId, "emailKey", row.emailKey) : [],
-            byStudentNumber: kind === "user" && !link ? candidatesBy(scope, row.externalId, "studentNumberKey", row.studentNumberKey) : [],
-            refEntityIds: row.refs.map((ref, i) => resolveRef(scope, refKinds[i]!, ref, modes)),
-          });
+        const result = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
+        const policy: Plan.PlanPolicy = { createUsers: false, newId: () => uuidv7() };
+        const decisions: Array<PlanDecision> = [];
+        const issues: Array<RowIssue> = [];
+        for (const candidate of candidates(scope, kind, modes, 0, Infinity)) {
+          const outcome = Plan.decide(kind, candidate, policy);
+          if (outcome.type === "reject") issues.push(outcome.issue);
+          if (outcome.type !== "decision") continue;
+          decisions.push(outcome.decision);
+          const action = outcome.decision.action;
+          if (action === "create") result.created++;
+          else if (action === "delete") result.deleted++;
+          else if (action === "reactivate") result.reactivated++;
+          else result.updated++;
         }
-        return out;
-      }),
-    savePlan: (scope, kind, decisions) =>
-      Effect.sync(() => {
-        const plan = planOf(scope.runId)[kind];
-        for (const d of decisions) plan.set(d.seq, d);
+        savePlan(scope, kind, decisions);
+        recordIssues(scope, issues);
+        return { ...result, rejected: issues.length };
       }),
     previewDeactivations: (scope, kind, mode) =>
       Effect.sync((): DeactivationPreview => {

@@ -12,6 +12,7 @@ import type { AnyRecord, Kind } from "../Roster";
 import { RosterReader, type RosterEntity } from "../RosterReader";
 import type { FeedMode } from "../RosterSource";
 import type { RosterStore } from "../RosterStore";
+import * as Plan from "../Plan";
 import * as RunExecutor from "../RunExecutor";
 import * as F from "./Fixtures";
 import * as StaticRosterSource from "./StaticRosterSource";
@@ -248,6 +249,71 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         const stu5 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu5"))!;
         assert.ok(stu5.active, "a user whose row was rejected stays active");
         assert.strictEqual(stu5.fields["role"], "student");
+      }));
+
+    it.effect("kinds decided by external id follow Plan.decide: reactivate, update, create, unknown references, delta deletes", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        const withoutClass = d.all.filter((r) => r.externalId !== "cls0-0" && !(r.kind === "enrollment" && r.fields.classExternalId === "cls0-0"));
+        const dropped = yield* syncOnce({ tenantId, records: withoutClass });
+        assert.strictEqual(dropped.run.stats!.classes.deactivated, 1);
+
+        const at = (line: number) => ({ origin: { file: "enrollments.csv", line } });
+        const changed = d.all.map((r) => (r.externalId === "cls1-2" ? F.klass("cls1-2", "sch1", { title: "Renamed" }) : r));
+        const out = yield* syncOnce({
+          tenantId,
+          records: [
+            ...changed,
+            F.klass("cls-new", "sch0"),
+            { ...F.enrollment("enr-no-class", "no-such-class", "stu1"), ...at(7) },
+            { ...F.enrollment("enr-no-user", "cls0-1", "no-such-user"), ...at(8) },
+          ],
+        });
+        assert.strictEqual(out.run.status, "PARTIAL");
+        const c = out.run.stats!.classes;
+        assert.deepStrictEqual([c.created, c.updated, c.reactivated, c.deactivated, c.errors], [1, 1, 1, 0, 0]);
+        const e = out.run.stats!.enrollments;
+        assert.strictEqual(e.errors, 2);
+        assert.strictEqual(e.reactivated, d.enrollments.filter((r) => r.fields.classExternalId === "cls0-0").length);
+        const runs = yield* RunRepository;
+        const issues = yield* runs.issues(out.run.id, { limit: 100, offset: 0 }, { kind: "enrollment" });
+        assert.deepStrictEqual(
+          issues.map((i) => [i.code, i.file, i.line, i.externalId, i.message]),
+          [
+            ["unknown_reference", "enrollments.csv", 7, "enr-no-class", Plan.unknownReferenceMessage("enrollment", "class")],
+            ["unknown_reference", "enrollments.csv", 8, "enr-no-user", Plan.unknownReferenceMessage("enrollment", "user")],
+          ],
+        );
+        const renamed = (yield* rosterOf(tenantId, "class")).find((x) => x.links.some((l) => l.externalId === "cls1-2"))!;
+        assert.strictEqual(renamed.fields["title"], "Renamed");
+
+        // Delta: a delete of an active link applies; one of an unknown id or of a link already gone is skipped.
+        const enr = d.enrollments[0]!;
+        const gone = yield* syncOnce({ tenantId, records: [F.tobedeleted(enr)], modes: { enrollment: "delta" } });
+        assert.strictEqual(gone.run.stats!.enrollments.deactivated, 1);
+        const again = yield* syncOnce({
+          tenantId,
+          records: [F.tobedeleted(enr), F.tobedeleted(F.enrollment("enr-never", "cls0-1", "stu1"))],
+          modes: { enrollment: "delta" },
+        });
+        assert.strictEqual(again.run.status, "SUCCESS");
+        const g = again.run.stats!.enrollments;
+        assert.deepStrictEqual([g.created, g.updated, g.reactivated, g.deactivated, g.errors], [0, 0, 0, 0, 0]);
+      }));
+
+    it.effect("new entities get UUIDv7 ids that increase in feed order", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        for (const [kind, fed] of [["class", d.classes], ["user", d.users], ["enrollment", d.enrollments]] as const) {
+          const idOf = new Map((yield* rosterOf(tenantId, kind)).map((e) => [e.links[0]!.externalId, e.id]));
+          const ids = fed.map((r) => idOf.get(r.externalId)!);
+          for (const id of ids) assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          for (let i = 1; i < ids.length; i++) assert.ok(ids[i]! > ids[i - 1]!, `${kind} ids follow the feed: ${ids[i - 1]} < ${ids[i]}`);
+        }
       }));
 
     it.effect("a delta feed deletes only what it marks tobedeleted", () =>
