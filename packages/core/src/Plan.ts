@@ -71,11 +71,12 @@ const matchUser = (c: PlanCandidate, policy: PlanPolicy): Outcome => {
 };
 
 /**
- * Kinds whose rows are decided by their external id alone: everything but users, which are also
- * matched by email and student number. A store may decide these set-based
- * (`RosterStore.planByExternalId`), by exactly the rules of `decide`.
+ * Whether `decide` needs the candidate's match candidates: an unlinked, active user with a user of
+ * the tenant under its email or student number. Every other candidate is decided by its external
+ * id, its references and its link alone, which a store can do set-based (`RosterStore.planInStore`).
  */
-export const decidedByExternalId = (kind: Kind): kind is Exclude<Kind, "user"> => kind !== "user";
+export const needsMatching = (kind: Kind, c: Pick<PlanCandidate, "status" | "link" | "byEmail" | "byStudentNumber">): boolean =>
+  kind === "user" && c.status !== "tobedeleted" && c.link === null && (c.byEmail.length > 0 || c.byStudentNumber.length > 0);
 
 /** The reason a row whose reference to `refKind` does not resolve is rejected with. */
 export const unknownReferenceMessage = (kind: Kind, refKind: Kind): string =>

@@ -111,8 +111,8 @@ export interface PlanDecision {
   readonly refEntityIds: ReadonlyArray<string>;
 }
 
-/** What `planByExternalId` decided for a kind, counted by outcome. */
-export interface KeyedPlanResult {
+/** What `planInStore` decided for a kind, counted by outcome. */
+export interface StorePlanResult {
   readonly created: number;
   readonly updated: number;
   readonly reactivated: number;
@@ -162,7 +162,8 @@ export interface RosterStoreShape {
   /** Valid, non-duplicate staged rows counted; `unchanged` are the ones whose link has the same hash. */
   readonly countStaged: (scope: RunScope, kind: Kind) => Effect.Effect<{ readonly valid: number; readonly unchanged: number }, RosterStoreError>;
   /**
-   * Staged rows with `seq > afterSeq` that need a decision, ordered by `seq`, at most `limit`.
+   * Staged rows with `seq > afterSeq` that need a decision and have none saved yet (so none that
+   * `planInStore` decided), ordered by `seq`, at most `limit`.
    * References resolve to the entity of the referenced row staged in this run (its decision's entity
    * or its link's entity) when that row is valid; otherwise, when the referenced kind is not `bulk`
    * in this run, to the entity of the provider's active link; otherwise `null`.
@@ -176,17 +177,20 @@ export interface RosterStoreShape {
   ) => Effect.Effect<ReadonlyArray<PlanCandidate>, RosterStoreError>;
   readonly savePlan: (scope: RunScope, kind: Kind, decisions: ReadonlyArray<PlanDecision>) => Effect.Effect<void, RosterStoreError>;
   /**
-   * Decides every candidate of a kind matched by external id alone (`Plan.decidedByExternalId`:
-   * not users) inside the store, by exactly the rules of `Plan.decide` applied to what
-   * `planCandidates` would return, saves the decisions as `savePlan` would and records the
-   * `unknown_reference` issues as `recordIssues` would. New entities get fresh UUIDv7 ids. A first
-   * sync decides about a million such rows: deciding them where they are spares the round trip.
+   * Decides inside the store every candidate that needs no user matching (`Plan.needsMatching`):
+   * all schools, classes and enrollments, and the users that are linked, marked `tobedeleted`, or —
+   * when `createUsers` — match no user of the tenant by email or student number (they are created).
+   * The outcome is exactly `Plan.decide`'s for the same candidate; decisions are saved as `savePlan`
+   * saves them and `unknown_reference` issues recorded as `recordIssues` records them. New entities
+   * get UUIDv7 ids. The users left undecided come from `planCandidates` for the engine to match.
+   * A first sync decides about a million rows: deciding them where they are spares the round trip.
    */
-  readonly planByExternalId: (
+  readonly planInStore: (
     scope: RunScope,
-    kind: Exclude<Kind, "user">,
+    kind: Kind,
     modes: Readonly<Partial<Record<Kind, FeedMode>>>,
-  ) => Effect.Effect<KeyedPlanResult, RosterStoreError>;
+    policy: { readonly createUsers: boolean },
+  ) => Effect.Effect<StorePlanResult, RosterStoreError>;
   /** What `apply` would deactivate for one kind in `mode` (bulk: active links not staged; delta: planned deletes). */
   readonly previewDeactivations: (scope: RunScope, kind: Kind, mode: FeedMode) => Effect.Effect<DeactivationPreview, RosterStoreError>;
   /**

@@ -172,21 +172,22 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
   const unchanged = state.unchanged[kind] + (yield* store.countStaged(scope, kind)).unchanged;
   stats.unchanged = unchanged;
   if (kind === "user") state.stats.users.matchedBy.externalId += unchanged;
-  if (Plan.decidedByExternalId(kind)) {
-    if (options.checkpoint) yield* options.checkpoint;
-    const decided = yield* store.planByExternalId(scope, kind, state.modes);
-    stats.created += decided.created;
-    stats.updated += decided.updated;
-    stats.reactivated += decided.reactivated;
-    stats.errors += decided.rejected;
-    state.issueCount += decided.rejected;
-    const plural = KIND_PLURAL[kind];
-    state.progress.planned[plural] = (state.progress.planned[plural] ?? 0) +
-      decided.created + decided.updated + decided.reactivated + decided.deleted + decided.rejected;
-    yield* Effect.logDebug("planned kind in the store").pipe(Effect.annotateLogs({ kind, ...decided }));
-    if (options.onProgress) yield* options.onProgress("plan", state.progress);
-    return;
-  }
+  if (options.checkpoint) yield* options.checkpoint;
+  const decided = yield* store.planInStore(scope, kind, state.modes, { createUsers: options.createUsers });
+  stats.created += decided.created;
+  stats.updated += decided.updated;
+  stats.reactivated += decided.reactivated;
+  stats.errors += decided.rejected;
+  state.issueCount += decided.rejected;
+  // The store decides users by external id only (an unmatched one it creates has no `matchedBy`).
+  if (kind === "user") state.stats.users.matchedBy.externalId += decided.updated + decided.reactivated + decided.deleted;
+  const plural = KIND_PLURAL[kind];
+  state.progress.planned[plural] = (state.progress.planned[plural] ?? 0) +
+    decided.created + decided.updated + decided.reactivated + decided.deleted + decided.rejected;
+  yield* Effect.logDebug("planned in the store").pipe(Effect.annotateLogs({ kind, ...decided }));
+  if (options.onProgress) yield* options.onProgress("plan", state.progress);
+  // Only users can be left: the ones that may match an existing user.
+  if (kind !== "user") return;
   let after = 0;
   for (;;) {
     if (options.checkpoint) yield* options.checkpoint;

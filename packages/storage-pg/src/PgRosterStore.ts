@@ -6,7 +6,7 @@
  * change never reach a write statement.
  */
 import {
-  ContentDigest, EntityId, KINDS, Plan, type KeyedPlanResult, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
+  ContentDigest, EntityId, KINDS, Plan, type StorePlanResult, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
   type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RowIssue, type RunScope, type StagedRow,
 } from "@sis-sync/core";
@@ -433,6 +433,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const table = built === workInputs(scope, kind, modes)
       ? partitionName(WORK_TABLE[kind], scope.runId)
       : (await buildWork(scope, kind, modes)).table;
+    const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const users = kind === "user";
     // PGlite decodes result columns one by one in JavaScript, which is slow for wide rows; one
     // JSON column per row decodes about 2.5× faster there. pg decodes plain columns faster.
@@ -442,6 +443,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
              ${users ? `, ${candidatesBy("email_key")} as by_email, ${candidatesBy("student_number_key")} as by_student_number` : ""}
       from ${table} w
       where w.seq > $after
+        and not exists (select 1 from ${plan} p where p.kind = '${kind}' and p.seq = w.seq)
       order by w.seq
       limit $limit`, { p: scope.providerId, t: scope.tenantId, after: afterSeq, limit }).execute(db);
     const rows = packed
@@ -510,16 +512,19 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   /**
-   * `Plan.decide` for a kind without user matching, as two statements over the work set: the
+   * `Plan.decide` for every candidate that needs no matching, as statements over the work set: the
    * decisions go straight into the plan table (new ids are a UUIDv7 prefix and the row's seq), and
    * rows with a reference that does not resolve become issues. Refs travel as NULL, as `savePlan`
-   * sends a ref equal to the resolved one: the load takes them from the work set.
+   * sends a ref equal to the resolved one: the load takes them from the work set. An unlinked user
+   * is created only when no user of the tenant has its email or student number key (the probes
+   * `candidatesBy` makes); otherwise, or without creation, it stays for the engine.
    */
-  const planByExternalId = async (
+  const planInStore = async (
     scope: RunScope,
-    kind: Exclude<Kind, "user">,
+    kind: Kind,
     modes: Readonly<Partial<Record<Kind, FeedMode>>>,
-  ): Promise<KeyedPlanResult> => {
+    policy: { readonly createUsers: boolean },
+  ): Promise<StorePlanResult> => {
     checkScope(scope);
     lastModes.set(scope.runId, { ...modes });
     const spec = KIND_SPECS[kind];
@@ -529,10 +534,15 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       : (await buildWork(scope, kind, modes)).table;
     const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const resolved = spec.refKinds.map((_, i) => `w.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
+    const unmatched = (column: "email_key" | "student_number_key") =>
+      `(w.${column} is null or not exists (select 1 from users u where u.tenant_id = $t and u.${column} = w.${column}))`;
+    const create = kind !== "user" ? "'create'"
+      : policy.createUsers ? `case when ${unmatched("email_key")} and ${unmatched("student_number_key")} then 'create' end`
+      : "null";
     const prefix = EntityId.uuidv7Prefix();
     const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
     await tx(async (trx) => {
-      const decided = await raw(`
+      const decided = await bind(`
         with d as (
           insert into ${plan} (kind, seq, action, entity_id, matched_by)
           select '${kind}', w.seq, a.action,
@@ -542,14 +552,14 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
           cross join lateral (select case
             when w.status = 'tobedeleted' then (case when w.link_active then 'delete' end)
             when not (${resolved}) then null
-            when w.link_entity_id is null then 'create'
+            when w.link_entity_id is null then ${create}
             when w.link_active and w.entity_active then 'update'
             else 'reactivate' end as action) a
           where a.action is not null
           order by w.seq
           returning action
         )
-        select action, count(*)::int as n from d group by action`).execute(trx);
+        select action, count(*)::int as n from d group by action`, { t: scope.tenantId }).execute(trx);
       for (const { action, n } of decided.rows as Array<{ action: PlanDecision["action"]; n: number }>) {
         if (action === "create") counts.created = n;
         else if (action === "update") counts.updated = n;
@@ -569,7 +579,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       if (counts.rejected > 0) {
         await sql`update sis_sync_runs set issue_count = issue_count + ${counts.rejected} where id = ${scope.runId}::uuid`.execute(trx);
       }
-    });
+    }, (validCounts.get(key) ?? Infinity) >= hashJoinRows);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
     return counts;
@@ -825,7 +835,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     planCandidates: (scope, kind, modes, afterSeq, limit) =>
       attempt("planCandidates", () => planCandidates(scope, kind, modes, afterSeq, limit)),
     savePlan: (scope, kind, decisions) => attempt("savePlan", () => savePlan(scope, kind, decisions)),
-    planByExternalId: (scope, kind, modes) => attempt("planByExternalId", () => planByExternalId(scope, kind, modes)),
+    planInStore: (scope, kind, modes, policy) => attempt("planInStore", () => planInStore(scope, kind, modes, policy)),
     previewDeactivations: (scope, kind, mode) => attempt("previewDeactivations", () => previewDeactivations(scope, kind, mode)),
     apply: (scope, kinds) =>
       Effect.tryPromise({

@@ -136,8 +136,10 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
     const rows = stagingOf(scope.runId)[kind]
       .filter((r) => r.seq > afterSeq && r.state === "valid" && !r.duplicate)
       .sort((a, b) => a.seq - b.seq);
+    const planned = planOf(scope.runId)[kind];
     for (const row of rows) {
       if (out.length >= limit) break;
+      if (planned.has(row.seq)) continue;
       const link = db.links.get(linkKey(scope.providerId, kind, row.externalId));
       if (row.status === "active" && isUnchanged(row, link, kind)) continue;
       const entity = link ? db.entities[kind].get(link.entityId) : undefined;
@@ -206,13 +208,16 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
       }),
     planCandidates: (scope, kind, modes, afterSeq, limit) => Effect.sync(() => candidates(scope, kind, modes, afterSeq, limit)),
     savePlan: (scope, kind, decisions) => Effect.sync(() => savePlan(scope, kind, decisions)),
-    planByExternalId: (scope, kind, modes) =>
+    planInStore: (scope, kind, modes, { createUsers }) =>
       Effect.sync(() => {
         const result = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
-        const policy: Plan.PlanPolicy = { createUsers: false, newId: () => uuidv7() };
+        const policy: Plan.PlanPolicy = { createUsers, newId: () => uuidv7() };
         const decisions: Array<PlanDecision> = [];
         const issues: Array<RowIssue> = [];
         for (const candidate of candidates(scope, kind, modes, 0, Infinity)) {
+          if (Plan.needsMatching(kind, candidate)) continue;
+          // Without creation an unmatched user is the engine's to reject.
+          if (kind === "user" && !createUsers && candidate.link === null && candidate.status !== "tobedeleted") continue;
           const outcome = Plan.decide(kind, candidate, policy);
           if (outcome.type === "reject") issues.push(outcome.issue);
           if (outcome.type !== "decision") continue;

@@ -154,6 +154,43 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         assert.strictEqual(fourth.run.stats!.users.deactivated, 1);
       }));
 
+    it.effect("users the store decides and users the engine matches meet in one run, each decided once", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        yield* syncOnce({
+          tenantId, provider: "A", modes: { user: "bulk" },
+          records: [F.user("a1", { email: "jo@s.org" }), F.user("a2", { studentNumber: "77" }), F.user("a3", { email: "x@s.org" })],
+        });
+        const b = [
+          F.user("b1", { email: "JO@s.org" }), F.user("b2", { email: "new@s.org" }), F.user("b3", { studentNumber: "77" }),
+          F.user("b4", { email: "x@s.org" }), F.user("b5"),
+        ];
+        const first = yield* syncOnce({ tenantId, provider: "B", records: b, modes: { user: "bulk" }, chunkSize: 2 });
+        const u = first.run.stats!.users;
+        assert.deepStrictEqual([u.created, u.updated, u.errors], [2, 3, 0]);
+        assert.deepStrictEqual(u.matchedBy, { externalId: 0, email: 2, studentNumber: 1 });
+        assert.strictEqual((yield* rosterOf(tenantId, "user")).length, 5);
+
+        const again = yield* syncOnce({
+          tenantId, provider: "B", modes: { user: "bulk" }, chunkSize: 2,
+          records: b.map((r) => (r.externalId === "b2" ? F.user("b2", { email: "new@s.org", familyName: "Renamed" }) : r)),
+        });
+        const u2 = again.run.stats!.users;
+        assert.deepStrictEqual([u2.created, u2.updated, u2.unchanged, u2.errors], [0, 1, 4, 0]);
+        assert.deepStrictEqual(u2.matchedBy, { externalId: 5, email: 0, studentNumber: 0 });
+
+        const withoutCreation = yield* syncOnce({
+          tenantId, provider: "C", modes: { user: "bulk" }, createUsers: false,
+          records: [F.user("c1", { email: "x@s.org" }), F.user("c2", { email: "nobody@s.org" })],
+        });
+        const u3 = withoutCreation.run.stats!.users;
+        assert.deepStrictEqual([u3.created, u3.updated, u3.errors], [0, 1, 1]);
+        const runs = yield* RunRepository;
+        const issues = yield* runs.issues(withoutCreation.run.id, { limit: 10, offset: 0 });
+        assert.deepStrictEqual(issues.map((i) => [i.code, i.externalId]), [["no_match", "c2"]]);
+        assert.strictEqual(withoutCreation.run.issueCount, 1);
+      }));
+
     it.effect("an ambiguous match is flagged and never guessed", () =>
       Effect.gen(function* () {
         const tenantId = newTenant();
