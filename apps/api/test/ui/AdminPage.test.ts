@@ -235,7 +235,7 @@ describe("the district admin page", () => {
       await dialog.waitFor();
       await shot(page, "15-override-confirm");
       await dialog.getByRole("button", { name: "Apply once" }).click();
-      await page.getByText("Safeguard overridden").waitFor();
+      await page.getByText("Safeguard overridden", { exact: true }).waitFor();
       await page.locator("h1 ~ .badge[data-status=SUCCESS], h1 ~ .badge[data-status=PARTIAL]").waitFor({ timeout: 20_000 });
       await expect(page.locator("[data-testid=stats-table] tr[data-kind=users] [data-stat=deactivated]").textContent()).resolves.toBe("40");
       await shot(page, "16-override-done");
