@@ -541,31 +541,29 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       : "null";
     const prefix = EntityId.uuidv7Prefix();
     const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
-    const action = `case
+    const decide = `case
             when w.status = 'tobedeleted' then (case when w.link_active then 'delete' end)
             when not (${resolved}) then null
             when w.link_entity_id is null then ${create}
             when w.link_active and w.entity_active then 'update'
             else 'reactivate' end`;
     await tx(async (trx) => {
-      // Counted apart: an insert that also returns its 700 000 rows for counting takes half as long again.
-      const decided = await bind(`
-        select a.action, count(*)::int as n
-        from ${work} w cross join lateral (select ${action} as action) a
-        where a.action is not null group by a.action`, { t: scope.tenantId }).execute(trx);
+      await bind(`
+        insert into ${plan} (kind, seq, action, entity_id, matched_by)
+        select '${kind}', w.seq, a.action,
+               case when a.action = 'create' then ('${prefix}' || lpad(to_hex(w.seq), 8, '0'))::uuid else w.link_entity_id end,
+               case when a.action = 'create' then null else 'externalId' end
+        from ${work} w cross join lateral (select ${decide} as action) a
+        where a.action is not null`, { t: scope.tenantId }).execute(trx);
+      // Counted from the plan afterwards: an insert that also returns its 700 000 rows for counting
+      // takes half as long again, and counting over the work set would probe the users twice.
+      const decided = await raw(`select action, count(*)::int as n from ${plan} where kind = '${kind}' group by action`).execute(trx);
       for (const { action, n } of decided.rows as Array<{ action: PlanDecision["action"]; n: number }>) {
         if (action === "create") counts.created = n;
         else if (action === "update") counts.updated = n;
         else if (action === "reactivate") counts.reactivated = n;
         else if (action === "delete") counts.deleted = n;
       }
-      await bind(`
-        insert into ${plan} (kind, seq, action, entity_id, matched_by)
-        select '${kind}', w.seq, a.action,
-               case when a.action = 'create' then ('${prefix}' || lpad(to_hex(w.seq), 8, '0'))::uuid else w.link_entity_id end,
-               case when a.action = 'create' then null else 'externalId' end
-        from ${work} w cross join lateral (select ${action} as action) a
-        where a.action is not null`, { t: scope.tenantId }).execute(trx);
       if (spec.refKinds.length === 0) return;
       // The first reference that does not resolve names the reason, as in `Plan.decide`.
       const reason = `case ${spec.refKinds.map((refKind, i) => `when w.ref${i + 1}_entity_id is null then ${textLit(Plan.unknownReferenceMessage(kind, refKind))}`).join(" ")} end`;
