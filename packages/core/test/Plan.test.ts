@@ -72,3 +72,16 @@ describe("Plan.decide", () => {
     assert.strictEqual(Plan.decide("user", candidate({ data, status: "tobedeleted" }), policy()).type, "skip");
   });
 });
+
+describe("Plan.needsMatching", () => {
+  it("holds only for an unlinked, active user with a user under its email or student number", () => {
+    const link = { entityId: "e1", linkActive: true, entityActive: true, hash: "h" };
+    assert.isTrue(Plan.needsMatching("user", candidate({ data: student, byEmail: one("e-mail") })));
+    assert.isTrue(Plan.needsMatching("user", candidate({ data: student, byStudentNumber: one("e-sn") })));
+    assert.isFalse(Plan.needsMatching("user", candidate({ data: student })), "nobody to match: created (or rejected) without matching");
+    assert.isFalse(Plan.needsMatching("user", candidate({ data: student, link, byEmail: one("e-mail") })), "the link decides");
+    assert.isFalse(Plan.needsMatching("user", candidate({ data: student, status: "tobedeleted", byEmail: one("e-mail") })));
+    assert.isFalse(Plan.needsMatching("class", candidate({ data: F.klass("c1", "s1").fields, byEmail: one("e-mail") })));
+  });
+});
+
