@@ -2,8 +2,9 @@
  * The store port used by the sync engine: staging, planning look-ups and the final set-based
  * load. Adapters (in-memory, PostgreSQL, PGlite) must pass `testing/RosterStoreContract`.
  *
- * The engine never holds a whole kind in memory: it stages batches as they arrive, then asks the
- * store for the staged rows that need a decision, a chunk at a time, and writes decisions back.
+ * The engine never holds a whole kind in memory: it stages batches as they arrive, lets the store
+ * decide set-based every row that needs no user matching, then asks for the rest (users that may
+ * match an existing user), a chunk at a time, and writes its decisions back.
  */
 import * as Context from "effect/Context";
 import type * as Effect from "effect/Effect";
@@ -182,7 +183,8 @@ export interface RosterStoreShape {
    * when `createUsers` — match no user of the tenant by email or student number (they are created).
    * The outcome is exactly `Plan.decide`'s for the same candidate; decisions are saved as `savePlan`
    * saves them and `unknown_reference` issues recorded as `recordIssues` records them. New entities
-   * get UUIDv7 ids. The users left undecided come from `planCandidates` for the engine to match.
+   * get UUIDv7 ids. The users left undecided (those that may match, and without creation those
+   * that match nobody, for the engine to reject) come from `planCandidates`.
    * A first sync decides about a million rows: deciding them where they are spares the round trip.
    */
   readonly planInStore: (

@@ -6,9 +6,9 @@
  * change never reach a write statement.
  */
 import {
-  ContentDigest, EntityId, KINDS, Plan, type StorePlanResult, LeaseLostError, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview, type DuplicateRow,
-  type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
-  type RosterStoreShape, type RowIssue, type RunScope, type StagedRow,
+  ContentDigest, EntityId, KINDS, LeaseLostError, Plan, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview,
+  type DuplicateRow, type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
+  type RosterStoreShape, type RowIssue, type RunScope, type StagedRow, type StorePlanResult,
 } from "@sis-sync/core";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
@@ -137,10 +137,11 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
 
   /**
    * Planning work sets already built in this process: `run:kind` → the inputs they were built from
-   * (modes of the referenced kinds and how many plan chunks of those kinds were saved). A set is
-   * rebuilt when an input changed, so refs always see the referenced kinds' final decisions.
+   * (modes of the referenced kinds and how many plan chunks of those kinds were saved) and their
+   * size. A set is rebuilt when an input changed, so refs always see the referenced kinds' final
+   * decisions.
    */
-  const workSets = new Map<string, string>();
+  const workSets = new Map<string, { readonly inputs: string; readonly rows: number }>();
   const planChunks = new Map<string, number>();
   const lastModes = new Map<string, Partial<Record<Kind, FeedMode>>>();
   /** Valid (non-duplicate) staged rows per `run:kind`, counted when the kind was sealed. */
@@ -399,8 +400,16 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     // A few thousand changed rows are best probed through the link index; hundreds of thousands
     // (a first sync) by hash joins over the whole kind.
     const rows = await tx((trx) => buildWorkIn(trx, tables, scope, kind, modes), (validCounts.get(workKey(scope, kind)) ?? Infinity) >= hashJoinRows);
-    workSets.set(workKey(scope, kind), workInputs(scope, kind, modes));
+    workSets.set(workKey(scope, kind), { inputs: workInputs(scope, kind, modes), rows });
     return { table: partitionName(WORK_TABLE[kind], scope.runId), rows };
+  };
+
+  /** The kind's work set, rebuilt first when its inputs changed since it was built. */
+  const currentWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<{ readonly table: string; readonly rows: number }> => {
+    const built = workSets.get(workKey(scope, kind));
+    return built?.inputs === workInputs(scope, kind, modes)
+      ? { table: partitionName(WORK_TABLE[kind], scope.runId), rows: built.rows }
+      : buildWork(scope, kind, modes);
   };
 
   const countStaged = async (scope: RunScope, kind: Kind) => {
@@ -429,10 +438,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     checkScope(scope);
     lastModes.set(scope.runId, { ...modes });
     const spec = KIND_SPECS[kind];
-    const built = workSets.get(workKey(scope, kind));
-    const table = built === workInputs(scope, kind, modes)
-      ? partitionName(WORK_TABLE[kind], scope.runId)
-      : (await buildWork(scope, kind, modes)).table;
+    const { table } = await currentWork(scope, kind, modes);
     const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const users = kind === "user";
     // PGlite decodes result columns one by one in JavaScript, which is slow for wide rows; one
@@ -529,9 +535,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     lastModes.set(scope.runId, { ...modes });
     const spec = KIND_SPECS[kind];
     const key = workKey(scope, kind);
-    const work = workSets.get(key) === workInputs(scope, kind, modes)
-      ? partitionName(WORK_TABLE[kind], scope.runId)
-      : (await buildWork(scope, kind, modes)).table;
+    const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
+    const { table: work, rows } = await currentWork(scope, kind, modes);
+    if (rows === 0) return counts; // a quiet night: most kinds have nothing to decide
     const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const resolved = spec.refKinds.map((_, i) => `w.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
     const unmatched = (column: "email_key" | "student_number_key") =>
@@ -540,7 +546,6 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       : policy.createUsers ? `case when ${unmatched("email_key")} and ${unmatched("student_number_key")} then 'create' end`
       : "null";
     const prefix = EntityId.uuidv7Prefix();
-    const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
     const decide = `case
             when w.status = 'tobedeleted' then (case when w.link_active then 'delete' end)
             when not (${resolved}) then null

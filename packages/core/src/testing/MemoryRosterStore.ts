@@ -1,10 +1,13 @@
 /**
  * The reference adapter: every store port kept in plain Maps. It defines the semantics the
- * PostgreSQL adapter must match (both run `RosterStoreContract`) and backs fast engine tests.
+ * PostgreSQL adapter must match (both run `RosterStoreContract`) and backs fast engine tests. Its
+ * `planInStore` applies `Plan.decide` row by row, the statement the SQL version is held to.
  */
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { ContentDigest } from "../ContentDigest";
+import { uuidv7 } from "../EntityId";
+import * as Plan from "../Plan";
 import { ProviderRepository, RunRepository, type NewProvider, type Provider, type StoredIssue, type SyncRun } from "../Providers";
 import { normalizeEmail, type Kind } from "../Roster";
 import { RosterReader, type RosterEntity, type RosterFilter } from "../RosterReader";
@@ -13,8 +16,6 @@ import {
   LeaseLostError, RosterStore, type DeactivationPreview, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RunScope, type StagedRow,
 } from "../RosterStore";
-import { uuidv7 } from "../EntityId";
-import * as Plan from "../Plan";
 import type { RowIssue } from "../RowIssue";
 import { REF_KINDS } from "../Validate";
 
