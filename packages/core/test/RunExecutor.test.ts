@@ -1,0 +1,53 @@
+import { assert, describe, it } from "@effect/vitest";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import { RunRepository, type RunPhase } from "../src/Providers";
+import * as F from "../src/testing/Fixtures";
+import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
+import { syncOnce } from "../src/testing/RosterStoreContract";
+
+interface Write {
+  readonly phase: RunPhase;
+  readonly staged: Readonly<Record<string, number>>;
+}
+
+/** The in-memory ports, with every progress write the executor makes recorded. */
+const recording = (writes: Array<Write>) => {
+  const base = MemoryRosterStore.layer();
+  const runs = Layer.effect(
+    RunRepository,
+    Effect.gen(function* () {
+      const inner = yield* RunRepository;
+      return RunRepository.of({
+        ...inner,
+        setPhase: (runId, phase, progress) => {
+          writes.push({ phase, staged: { ...progress?.staged } });
+          return inner.setPhase(runId, phase, progress);
+        },
+      });
+    }),
+  ).pipe(Layer.provide(base));
+  return Layer.merge(base, runs);
+};
+
+describe("RunExecutor progress", () => {
+  it.effect("writes every phase and each kind's first batch, not every batch", () => {
+    const writes: Array<Write> = [];
+    return Effect.gen(function* () {
+      const d = F.district({ schools: 3, classesPerSchool: 4, students: 60, classesPerStudent: 3 });
+      // syncOnce stages 7 records a batch: about 45 batches for this district.
+      const out = yield* syncOnce({ tenantId: "t1", records: d.all });
+      assert.strictEqual(out.run.status, "SUCCESS");
+      const batches = Math.ceil(d.schools.length / 7) + Math.ceil(d.classes.length / 7) + Math.ceil(d.users.length / 7) +
+        Math.ceil(d.enrollments.length / 7);
+      const extract = writes.filter((w) => w.phase === "extract");
+      assert.isBelow(extract.length, batches / 4, `${extract.length} progress writes for ${batches} batches`);
+      for (const kind of ["schools", "classes", "users", "enrollments"]) {
+        assert.isTrue(extract.some((w) => (w.staged[kind] ?? 0) > 0), `a write shows ${kind} as soon as they arrive`);
+      }
+      const phases = writes.map((w) => w.phase).filter((p, i, all) => p !== all[i - 1]);
+      assert.deepStrictEqual(phases, ["extract", "plan", "safeguard", "load", "finish"]);
+      assert.deepStrictEqual(writes.at(-1)!.staged, { schools: 3, classes: 12, users: 72, enrollments: 192 });
+    }).pipe(Effect.provide(recording(writes)));
+  });
+});
