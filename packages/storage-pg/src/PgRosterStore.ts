@@ -143,6 +143,17 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
    */
   const workSets = new Map<string, { readonly inputs: string; readonly rows: number }>();
   const planChunks = new Map<string, number>();
+  /**
+   * Decisions this process saved per `run:kind`, by what the load does with them. A first sync has
+   * no updates, a quiet night few creates: `apply` skips the statements that would find nothing.
+   */
+  const plannedActions = new Map<string, { create: number; upsert: number }>();
+  const countPlanned = (key: string, create: number, upsert: number) => {
+    const planned = plannedActions.get(key) ?? { create: 0, upsert: 0 };
+    planned.create += create;
+    planned.upsert += upsert;
+    plannedActions.set(key, planned);
+  };
   const lastModes = new Map<string, Partial<Record<Kind, FeedMode>>>();
   /** Valid (non-duplicate) staged rows per `run:kind`, counted when the kind was sealed. */
   const validCounts = new Map<string, number>();
@@ -513,6 +524,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     lines.push("");
     await handle.copyText(part, PLAN_COLUMNS, [lines.join("\n")]);
     const key = workKey(scope, kind);
+    const creates = decisions.filter((d) => d.action === "create").length;
+    countPlanned(key, creates, decisions.filter((d) => d.action !== "create" && d.action !== "delete").length);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
   };
@@ -537,7 +550,10 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const key = workKey(scope, kind);
     const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
     const { table: work, rows } = await currentWork(scope, kind, modes);
-    if (rows === 0) return counts; // a quiet night: most kinds have nothing to decide
+    if (rows === 0) {
+      countPlanned(key, 0, 0); // a quiet night: most kinds have nothing to decide
+      return counts;
+    }
     const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const resolved = spec.refKinds.map((_, i) => `w.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
     const unmatched = (column: "email_key" | "student_number_key") =>
@@ -583,6 +599,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         await sql`update sis_sync_runs set issue_count = issue_count + ${counts.rejected} where id = ${scope.runId}::uuid`.execute(trx);
       }
     }, (validCounts.get(key) ?? Infinity) >= hashJoinRows);
+    countPlanned(key, counts.created, counts.updated + counts.reactivated);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
     return counts;
@@ -695,33 +712,36 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const fewDecisions = (sized.rows[0] as { n: number }).n < hashJoinRows;
     if (fewDecisions) await indexProbes(trx, true);
 
+    // Unknown (nothing planned by this process) means: run every statement.
+    const planned = plannedActions.get(workKey(scope, kind)) ?? { create: 1, upsert: 1 };
+
     // 1. New entities and their links (plain inserts: a create never has a link yet).
-    written += await exec(`
+    if (planned.create > 0) written += await exec(`
       insert into ${spec.entity} (id, tenant_id, ${names}, active, deactivated_at, created_at, updated_at)
       select p.entity_id, $t, ${columns.map((c) => c.expr).join(", ")}, true, null, now(), now()
       ${source("('create')")}`);
     // Many links go in in their key's order: the primary key's pages then fill one after another
     // instead of splitting all over the index (ids like GUIDs arrive in no order at all).
-    await exec(`
+    if (planned.create > 0) await exec(`
       insert into sis_links (${linkColumns})
       select $t, ${provider}, '${kind}', s.external_id, p.entity_id, s.hash, true, null, ${run}, now(), now()
       ${source("('create')")}${fewDecisions ? "" : " order by s.external_id"}`);
 
     // 2. Changed, matched and reactivated entities: written only when something differs.
-    written += await exec(`
+    if (planned.upsert > 0) written += await exec(`
       update ${spec.entity} e set ${columns.map((c) => `${c.column} = src.${c.column}`).join(", ")},
              active = true, deactivated_at = null, updated_at = now()
       from (select p.entity_id, ${selected} ${source(UPSERT_ACTIONS)}) src
       where e.id = src.entity_id
         and (not e.active or (${columns.map((c) => `e.${c.column}`).join(", ")}) is distinct from (${columns.map((c) => `src.${c.column}`).join(", ")}))`);
     // A decision about an entity that vanished (deleted outside the sync) recreates it.
-    written += await exec(`
+    if (planned.upsert > 0) written += await exec(`
       insert into ${spec.entity} (id, tenant_id, ${names}, active, deactivated_at, created_at, updated_at)
       select distinct on (p.entity_id) p.entity_id, $t, ${columns.map((c) => c.expr).join(", ")}, true, null, now(), now()
       ${source(UPSERT_ACTIONS)}
         and not exists (select 1 from ${spec.entity} x where x.id = p.entity_id)
       on conflict (id) do nothing`);
-    written += await exec(`
+    if (planned.upsert > 0) written += await exec(`
       insert into sis_links (${linkColumns})
       select $t, ${provider}, '${kind}', s.external_id, p.entity_id, s.hash, true, null, ${run}, now(), now()
       ${source(UPSERT_ACTIONS)}
@@ -818,6 +838,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       for (const kind of KINDS) {
         workSets.delete(`${runId}:${kind}`);
         planChunks.delete(`${runId}:${kind}`);
+        plannedActions.delete(`${runId}:${kind}`);
         validCounts.delete(`${runId}:${kind}`);
         stagedValid.delete(`${runId}:${kind}`);
         servedRefs.delete(`${runId}:${kind}`);

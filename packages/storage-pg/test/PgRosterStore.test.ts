@@ -10,7 +10,7 @@ import {
   normalizeStudentNumber, type AnyRecord, type FeedMode, type Kind, type PlanCandidate, type PlanDecision, type RunScope,
   type StagedRow,
 } from "@sis-sync/core";
-import { Fixtures as F, MemoryRosterStore } from "@sis-sync/core/testing";
+import { Fixtures as F, MemoryRosterStore, syncOnce } from "@sis-sync/core/testing";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { sql } from "kysely";
@@ -417,6 +417,25 @@ for (const backend of backends) {
         const dropB = yield* syncRecords(b2, [], { user: "bulk" });
         assert.strictEqual(dropB.result!.deactivated.user, 1);
       }));
+
+    if (sqlBackend) {
+      it.effect("an entity deleted outside the sync is recreated under its id when its row comes again", () =>
+        Effect.gen(function* () {
+          const tenantId = newTenant();
+          const d = F.district({ prefix: "V", schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 1 });
+          yield* syncOnce({ tenantId, records: d.all });
+          const before = (yield* roster(tenantId, "class")).find((c) => c.links[0]!.externalId === "Vcls0-0")!;
+          const { db } = yield* PgDatabase;
+          yield* Effect.promise(() => sql`delete from classes where id = ${before.id}::uuid`.execute(db));
+          const out = yield* syncOnce({ tenantId, records: d.all });
+          const c = out.run.stats!.classes;
+          assert.deepStrictEqual([c.created, c.reactivated, c.unchanged], [0, 1, 1]);
+          const after = (yield* roster(tenantId, "class")).find((x) => x.links[0]!.externalId === "Vcls0-0")!;
+          assert.strictEqual(after.id, before.id);
+          assert.ok(after.active);
+          assert.strictEqual(after.fields["title"], before.fields["title"]);
+        }));
+    }
 
     it.effect("a delta feed deactivates exactly its deletes", () =>
       Effect.gen(function* () {
