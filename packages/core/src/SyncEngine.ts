@@ -236,8 +236,10 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   // source is still parsing the kinds that come first.
   for (const kind of KINDS) state.digests.set(kind, yield* Effect.forkChild(store.contentDigest(scope, kind)));
   yield* source.extract.pipe(
-    // Reading the next batches overlaps with the database staging the current one.
-    Stream.buffer({ capacity: 2 }),
+    // Reading the next batch overlaps with the database staging the current one. One is enough: with
+    // two, records waited long enough to outlive young-generation collections, and the heap grew by
+    // about 50 MB for no gain in speed.
+    Stream.buffer({ capacity: 1 }),
     Stream.runForEach((batch) =>
       Effect.gen(function* () {
         if (options.checkpoint) yield* options.checkpoint;
