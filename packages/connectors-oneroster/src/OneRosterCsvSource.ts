@@ -13,12 +13,12 @@ import * as ExportReader from "./csv/ExportReader";
 export interface Options {
   /** A folder holding manifest.csv, a `.zip`, or a folder of dated exports (the newest is read). */
   readonly localPath: string;
-  /** Most records per batch; 5000 when omitted. */
+  /** Most records per batch; `DEFAULT_BATCH_SIZE` when omitted. */
   readonly batchSize?: number;
 }
 
 /** Records per batch when `batchSize` is not given. */
-export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_BATCH_SIZE = ExportReader.DEFAULT_BATCH_SIZE;
 
 /** The port implementation over a local export path. */
 export const make = (options: Options): RosterSourceShape => {

@@ -20,6 +20,13 @@ import { MANIFEST_FILE, parseManifest, type Manifest } from "./Manifest";
 import * as RowMappers from "./RowMappers";
 import * as Tables from "./Tables";
 
+/**
+ * Records per batch when a source is not told otherwise. Each batch is one COPY; bigger batches
+ * wait longer for their last record, long enough for the records to outlive young-generation
+ * collections: 5000 peaked about 25 MB higher than 4000 at the same speed (`pnpm bench`).
+ */
+export const DEFAULT_BATCH_SIZE = 4000;
+
 export interface ReadOptions {
   /** Most records per batch. */
   readonly batchSize: number;

@@ -18,7 +18,7 @@ import * as SftpSession from "./SftpSession";
 
 /** Tuning of a read; every field has a default. */
 export interface OneRosterSftpOptions {
-  /** Most records per batch; 5000 when omitted. */
+  /** Most records per batch; `DEFAULT_BATCH_SIZE` when omitted. */
   readonly batchSize?: number;
   /** TCP connect plus SSH handshake and authentication. Default 20 s. */
   readonly readyTimeoutMs?: number;
@@ -34,7 +34,7 @@ export interface OneRosterSftpOptions {
 }
 
 /** Records per batch when `batchSize` is not given. */
-export const DEFAULT_BATCH_SIZE = 5000;
+export const DEFAULT_BATCH_SIZE = ExportReader.DEFAULT_BATCH_SIZE;
 /** Connect, handshake and authentication, when `readyTimeoutMs` is not given. */
 export const DEFAULT_READY_TIMEOUT_MS = 20_000;
 /** One listing, or the wait for the next download chunk, when `operationTimeoutMs` is not given. */
