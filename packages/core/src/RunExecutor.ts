@@ -17,7 +17,7 @@ export interface ExecuteOptions {
 }
 
 /** How often, at most, a run's progress within one phase is written (each write is a commit). */
-export const PROGRESS_INTERVAL_MS = 1000;
+const PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * Progress as the run's page needs it: on every phase change and when a kind first shows up (so a

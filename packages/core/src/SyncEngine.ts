@@ -186,7 +186,7 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
     decided.created + decided.updated + decided.reactivated + decided.deleted + decided.rejected;
   yield* Effect.logDebug("planned in the store").pipe(Effect.annotateLogs({ kind, ...decided }));
   if (options.onProgress) yield* options.onProgress("plan", state.progress);
-  // Only users can be left: the ones that may match an existing user.
+  // Only users can be left: those that may match an existing user (and, without creation, those that match none).
   if (kind !== "user") return;
   let after = 0;
   for (;;) {
