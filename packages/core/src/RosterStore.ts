@@ -65,6 +65,15 @@ export interface DuplicateRow {
   readonly line: number | null;
 }
 
+/** What the caller of `sealKind` knows about the kind's staged rows. */
+export interface SealHint {
+  /**
+   * `false`: no two valid rows of the kind staged by this process share an external id (the engine
+   * tracks them with `SeenIds`), so the store may skip looking for duplicates. Absent or `true`: look.
+   */
+  readonly repeatsPossible?: boolean;
+}
+
 export interface LinkState {
   readonly entityId: string;
   readonly linkActive: boolean;
@@ -158,8 +167,9 @@ export interface RosterStoreShape {
   /**
    * Marks every valid row whose external id was already staged as valid earlier in the run as a
    * duplicate, and returns them. (`unchanged` rows need no check: the digest caught their repeats.)
+   * With `repeatsPossible: false` there are none to find, and a store may skip the search.
    */
-  readonly sealKind: (scope: RunScope, kind: Kind) => Effect.Effect<ReadonlyArray<DuplicateRow>, RosterStoreError>;
+  readonly sealKind: (scope: RunScope, kind: Kind, hint?: SealHint) => Effect.Effect<ReadonlyArray<DuplicateRow>, RosterStoreError>;
   /** Valid, non-duplicate staged rows counted; `unchanged` are the ones whose link has the same hash. */
   readonly countStaged: (scope: RunScope, kind: Kind) => Effect.Effect<{ readonly valid: number; readonly unchanged: number }, RosterStoreError>;
   /**

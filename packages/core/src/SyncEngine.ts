@@ -17,6 +17,7 @@ import { RosterSource, type FeedMode, type RosterSourceError } from "./RosterSou
 import { RosterStore, type LeaseLostError, type PlanDecision, type RosterStoreError, type RunScope, type StagedRow } from "./RosterStore";
 import { rowIssue, type RowIssue } from "./RowIssue";
 import * as Safeguard from "./Safeguard";
+import { SeenIds } from "./SeenIds";
 import { emptyStats, statsOf, totalErrors, type SyncStats } from "./SyncStats";
 import { refsOf, rejectReason } from "./Validate";
 
@@ -59,6 +60,8 @@ interface RunState {
   readonly digests: Map<Kind, Fiber.Fiber<ContentDigest, RosterStoreError>>;
   /** Rows the digest recognised as unchanged. */
   readonly unchanged: Record<Kind, number>;
+  /** Per kind, the ids staged as valid rows (dropped once extraction ends). */
+  readonly seen: Map<Kind, SeenIds>;
   issueCount: number;
 }
 
@@ -132,6 +135,8 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
   let loading = state.digests.get(batch.kind);
   if (loading === undefined) state.digests.set(batch.kind, (loading = yield* Effect.forkChild(store.contentDigest(scope, batch.kind))));
   const digest = yield* Fiber.join(loading);
+  let seen = state.seen.get(batch.kind);
+  if (seen === undefined) state.seen.set(batch.kind, (seen = new SeenIds()));
   const rows: Array<StagedRow> = [];
   const issues: Array<RowIssue> = [...batch.issues];
   for (const issue of batch.issues) {
@@ -158,6 +163,7 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
       continue;
     }
     rows.push(stagedRow(record, ++state.seq[batch.kind], false, hashHex(hashHalves)));
+    seen.add(record.externalId);
   }
   if (rows.length > 0) yield* store.stage(scope, batch.kind, rows);
   if (issues.length > 0) yield* store.recordIssues(scope, issues);
@@ -252,11 +258,13 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   state.digests.clear();
   const kinds = KINDS.filter((kind) => state.modes[kind] !== undefined);
   for (const kind of kinds) {
-    const duplicates = yield* store.sealKind(scope, kind);
+    // Repeats of ids the digest knew were caught as they came; only a repeated new id needs a search.
+    const duplicates = yield* store.sealKind(scope, kind, { repeatsPossible: state.seen.get(kind)?.repeated ?? false });
     const issues = duplicates.map((d) => duplicateIssue(kind, d.externalId, d.file === null ? null : { file: d.file, line: d.line ?? 0 }));
     if (issues.length > 0) yield* store.recordIssues(scope, issues);
     countErrors(state, issues);
   }
+  state.seen.clear();
 
   yield* progress("plan");
   for (const kind of kinds) yield* planKind(scope, state, kind, options);
@@ -298,6 +306,7 @@ export const run = Effect.fn("SyncEngine.run")(function* (scope: RunScope, optio
     seq: { school: 0, class: 0, user: 0, enrollment: 0 },
     digests: new Map(),
     unchanged: { school: 0, class: 0, user: 0, enrollment: 0 },
+    seen: new Map(),
     issueCount: 0,
   };
   return yield* runPhases(scope, state, options).pipe(

@@ -13,6 +13,7 @@ export * from "./SyncStats";
 export * as ContentHash from "./ContentHash";
 export * as EntityId from "./EntityId";
 export * from "./ContentDigest";
+export * from "./SeenIds";
 export * as Validate from "./Validate";
 export * as Plan from "./Plan";
 export * as Safeguard from "./Safeguard";

@@ -8,7 +8,7 @@
 import {
   ContentDigest, EntityId, KINDS, LeaseLostError, Plan, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview,
   type DuplicateRow, type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
-  type RosterStoreShape, type RowIssue, type RunScope, type StagedRow, type StorePlanResult,
+  type RosterStoreShape, type RowIssue, type RunScope, type SealHint, type StagedRow, type StorePlanResult,
 } from "@sis-sync/core";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
@@ -312,14 +312,16 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
 
   // ----- seal / count -------------------------------------------------------------------------
 
-  const sealKind = async (scope: RunScope, kind: Kind): Promise<ReadonlyArray<DuplicateRow>> => {
+  const sealKind = async (scope: RunScope, kind: Kind, hint: SealHint = {}): Promise<ReadonlyArray<DuplicateRow>> => {
     checkScope(scope);
     const spec = KIND_SPECS[kind];
     const part = await partitions.ensure(spec.staging, scope.runId, scope.providerId);
     await analyze(part); // the partition was just filled by COPY
-    if (stagedValid.get(workKey(scope, kind)) === 0) {
-      // Only unchanged (or rejected) rows: no valid row can be a duplicate, and none needs a decision.
-      validCounts.set(workKey(scope, kind), 0);
+    const staged = stagedValid.get(workKey(scope, kind));
+    // Only unchanged (or rejected) rows, or valid ones whose ids the engine saw never repeat: no
+    // duplicate to find (for a first sync, a 0.6 s search through 700 000 enrollments spared).
+    if (staged === 0 || (staged !== undefined && hint.repeatsPossible === false)) {
+      validCounts.set(workKey(scope, kind), staged);
       return [];
     }
     // A valid row is a duplicate when an earlier valid row has its external id (first seq wins).
@@ -854,7 +856,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     contentDigest: (scope, kind) => attempt("contentDigest", () => contentDigest(scope, kind)),
     stage: (scope, kind, rows) => attempt("stage", () => stageRows(scope, kind, rows)),
     recordIssues: (scope, issues) => attempt("recordIssues", () => recordIssues(scope, issues)),
-    sealKind: (scope, kind) => attempt("sealKind", () => sealKind(scope, kind)),
+    sealKind: (scope, kind, hint) => attempt("sealKind", () => sealKind(scope, kind, hint)),
     countStaged: (scope, kind) => attempt("countStaged", () => countStaged(scope, kind)),
     planCandidates: (scope, kind, modes, afterSeq, limit) =>
       attempt("planCandidates", () => planCandidates(scope, kind, modes, afterSeq, limit)),

@@ -187,8 +187,8 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
         stagingOf(scope.runId)[kind].push(...rows.map((r) => ({ ...r, duplicate: false })));
       }),
     recordIssues: (scope, issues) => Effect.sync(() => recordIssues(scope, issues)),
-    sealKind: (scope, kind) =>
-      Effect.sync(() => {
+    sealKind: (scope, kind, hint) =>
+      Effect.suspend(() => {
         const seen = new Set<string>();
         const duplicates = [];
         for (const row of [...stagingOf(scope.runId)[kind]].sort((a, b) => a.seq - b.seq)) {
@@ -199,7 +199,11 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
             }
           } else if (row.state === "valid") seen.add(row.externalId);
         }
-        return duplicates;
+        // A wrong hint would make a store that trusts it keep duplicates: fail loudly here instead.
+        if (hint?.repeatsPossible === false && duplicates.length > 0) {
+          return Effect.die(new Error(`sealKind was told no ${kind} id repeats, but ${duplicates[0]!.externalId} does`));
+        }
+        return Effect.succeed(duplicates);
       }),
     countStaged: (scope, kind) =>
       Effect.sync(() => {

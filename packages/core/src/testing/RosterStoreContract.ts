@@ -70,6 +70,8 @@ const externalIdsOf = (rows: ReadonlyArray<RosterEntity>) => rows.filter((r) => 
 let tenantCounter = 0;
 const newTenant = () => `t${Date.now().toString(36)}${(tenantCounter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
+const KIND_FILE = { school: "orgs", class: "classes", user: "users", enrollment: "enrollments" } as const;
+
 const small = () => F.district({ schools: 2, classesPerSchool: 3, students: 20, classesPerStudent: 2 });
 
 export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<StorePorts, E>) =>
@@ -286,6 +288,28 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         const stu5 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu5"))!;
         assert.ok(stu5.active, "a user whose row was rejected stays active");
         assert.strictEqual(stu5.fields["role"], "student");
+      }));
+
+    it.effect("a first sync finds ids sent twice: the first row wins, the second is an issue with its line", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        const again = (r: AnyRecord, line: number): AnyRecord => ({ ...r, origin: { file: `${KIND_FILE[r.kind]}.csv`, line } });
+        const out = yield* syncOnce({
+          tenantId,
+          records: [...d.all, again(F.user("stu3", { givenName: "Twin" }), 90), again(d.enrollments[4]!, 91)],
+        });
+        assert.strictEqual(out.run.status, "PARTIAL");
+        assert.deepStrictEqual([out.run.stats!.users.errors, out.run.stats!.enrollments.errors, out.run.stats!.classes.errors], [1, 1, 0]);
+        const runs = yield* RunRepository;
+        const issues = yield* runs.issues(out.run.id, { limit: 10, offset: 0 });
+        assert.deepStrictEqual(
+          issues.map((i) => [i.code, i.kind, i.file, i.line, i.externalId]).sort(),
+          [["duplicate_id", "enrollment", "enrollments.csv", 91, d.enrollments[4]!.externalId], ["duplicate_id", "user", "users.csv", 90, "stu3"]],
+        );
+        const stu3 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu3"))!;
+        assert.notStrictEqual(stu3.fields["givenName"], "Twin");
+        assert.strictEqual((yield* rosterOf(tenantId, "enrollment")).length, d.enrollments.length);
       }));
 
     it.effect("kinds decided by external id follow Plan.decide: reactivate, update, create, unknown references, delta deletes", () =>
