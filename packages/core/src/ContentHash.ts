@@ -27,10 +27,10 @@ class Hasher {
     this.h2 = Math.imul(this.h2 ^ ch, 1597334677);
   }
 
-  string(s: string): void {
+  string(s: string, start = 0, end = s.length): void {
     let h1 = this.h1;
     let h2 = this.h2;
-    for (let i = 0; i < s.length; i++) {
+    for (let i = start; i < end; i++) {
       const ch = s.charCodeAt(i);
       h1 = Math.imul(h1 ^ ch, 2654435761);
       h2 = Math.imul(h2 ^ ch, 1597334677);
@@ -118,12 +118,12 @@ export const hashString = (input: string): string => {
 };
 
 /**
- * The 64-bit hash of a string as two 32-bit halves, written into `out` (no allocation: the
- * digest keys every external id of a feed with it).
+ * The 64-bit hash of a string (or of its characters from `start` to `end`) as two 32-bit halves,
+ * written into `out` (no allocation: the digest keys every external id of a feed with it).
  */
-export const hashStringInto = (input: string, out: Uint32Array): void => {
+export const hashStringInto = (input: string, out: Uint32Array, start = 0, end = input.length): void => {
   const h = shared.reset();
-  h.string(input);
+  h.string(input, start, end);
   h.finish();
   out[0] = h.h2;
   out[1] = h.h1;
@@ -158,12 +158,15 @@ export const hashHex = (halves: Uint32Array): string => {
 
 const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
 
-/** Parses 16 hex digits into two 32-bit halves; false when `hex` is not such a hash. */
-export const parseHashHex = (hex: string, out: Uint32Array): boolean => {
-  if (hex.length !== 16) return false;
+/**
+ * Parses 16 hex digits (the whole of `hex`, or its characters from `start` to `end`) into two
+ * 32-bit halves; false when they are not such a hash.
+ */
+export const parseHashHex = (hex: string, out: Uint32Array, start = 0, end = hex.length): boolean => {
+  if (end - start !== 16) return false;
   let hi = 0;
   let lo = 0;
-  for (let i = 0; i < 8; i++) {
+  for (let i = start; i < start + 8; i++) {
     const d = hexDigit(hex.charCodeAt(i));
     const e = hexDigit(hex.charCodeAt(i + 8));
     if (d < 0 || e < 0) return false;

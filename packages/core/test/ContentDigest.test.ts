@@ -44,6 +44,21 @@ describe("ContentDigest", () => {
     assert.strictEqual(other.check("u3", halves(0x01234566, 0x89abcdef)), "changed");
   });
 
+  it("reads `id<TAB>hash` lines where they stand, as add would one by one", () => {
+    const entries: Array<readonly [string, string]> = [["u1", hashHex(H1)], ["u 2,\"x\"", hashHex(H2)], ["ünï", "not-a-hash"], ["u4", hashHex(H1)]];
+    const lines = ContentDigest.withCapacity(entries.length);
+    lines.addLines(entries.map(([id, hash]) => `${id}\t${hash}`).join("\n"));
+    const one = digestOf(entries);
+    assert.strictEqual(lines.size, one.size);
+    for (const [id, hash] of [["u1", H1], ["u 2,\"x\"", H2], ["ünï", H1], ["u4", H2], ["u5", H1]] as const) {
+      assert.strictEqual(lines.check(id, hash), one.check(id, hash), id);
+    }
+    const empty = ContentDigest.withCapacity(1);
+    empty.addLines("");
+    assert.strictEqual(empty.size, 0);
+    assert.throws(() => ContentDigest.withCapacity(1).addLines("no tab here"), /without a tab/);
+  });
+
   it("accepts the stored hash in upper case", () => {
     const digest = digestOf([["u1", hashHex(H1).toUpperCase()]]);
     assert.strictEqual(digest.check("u1", H1), "unchanged");

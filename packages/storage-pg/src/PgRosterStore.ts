@@ -242,16 +242,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     });
     const buckets = result.rows as Array<{ n: number; lines: string }>;
     const digest = ContentDigest.withCapacity(buckets.reduce((sum, b) => sum + b.n, 0));
-    for (const { lines } of buckets) {
-      let at = 0;
-      while (at < lines.length) {
-        let end = lines.indexOf("\n", at);
-        if (end === -1) end = lines.length;
-        const tab = lines.lastIndexOf("\t", end);
-        digest.add(lines.slice(at, tab), lines.slice(tab + 1, end));
-        at = end + 1;
-      }
-    }
+    for (const { lines } of buckets) digest.addLines(lines);
     return digest;
   };
 
