@@ -29,8 +29,8 @@ class LeaseLost extends Error {}
  */
 const PLAN_COLUMNS = ["kind", "seq", "action", "entity_id", "matched_by", "ref1_entity_id", "ref2_entity_id"];
 const UPSERT_ACTIONS = "('update', 'match', 'reactivate')";
-/** Staging columns an unchanged row fills. */
-const BARE_STAGING_COLUMNS = ["seq", "external_id", "status", "state", "hash"];
+/** Staging columns an unchanged row fills; the partition's defaults make it active, `unchanged`, hash ''. */
+const BARE_STAGING_COLUMNS = ["seq", "external_id"];
 /** Default of `PgRosterStoreOptions.hashJoinRows`. */
 const HASH_JOIN_ROWS = 50_000;
 
@@ -269,7 +269,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     for (const row of rows) {
       if (row.state === "valid") valid++;
       else if (row.state === "unchanged") {
-        bare.push(`${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\tunchanged\t`);
+        bare.push(`${Math.trunc(row.seq)}\t${copyString(row.externalId)}`);
         continue;
       }
       let line = `${Math.trunc(row.seq)}\t${copyString(row.externalId)}\t${copyString(row.status)}\t${copyString(row.state)}\t${copyString(row.hash)}\t${copyString(row.file)}\t${row.line === null || row.line === undefined ? "\\N" : Math.trunc(row.line)}\t${row.raw === null || row.raw === undefined ? "\\N" : escapeText(JSON.stringify(row.raw))}`;

@@ -69,6 +69,11 @@ export const makePartitions = (db: Kysely<any>, backend: Backend): Partitions =>
       if (providerId !== undefined && isUuid(providerId)) {
         await sql.raw(`alter table ${name} alter column provider_id set default '${providerId.toLowerCase()}'::uuid`).execute(db);
       }
+      // What an unchanged row is, so the COPY of a re-sync's 800 000 of them sends only seq and id.
+      if (table.startsWith("sis_raw_")) {
+        await sql.raw(`alter table ${name} alter column status set default 'active', alter column state set default 'unchanged', alter column hash set default ''`)
+          .execute(db);
+      }
     };
     try {
       if (backend === "pglite") {
