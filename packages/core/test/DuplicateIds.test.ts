@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
-import * as Layer from "effect/Layer";
 import type { Kind } from "../src/Roster";
 import { RosterStore, type SealHint } from "../src/RosterStore";
 import { SeenIds } from "../src/SeenIds";
 import * as F from "../src/testing/Fixtures";
 import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
 import { syncOnce } from "../src/testing/RosterStoreContract";
+import { overriding } from "./support/Overriding";
 
 describe("SeenIds", () => {
   it("notices a repeated id among many distinct ones, through its growth", () => {
@@ -21,23 +21,14 @@ describe("SeenIds", () => {
 });
 
 /** The in-memory ports, with the hint of every `sealKind` call recorded. */
-const recording = (hints: Map<Kind, SealHint | undefined>) => {
-  const base = MemoryRosterStore.layer();
-  const store = Layer.effect(
-    RosterStore,
-    Effect.gen(function* () {
-      const inner = yield* RosterStore;
-      return RosterStore.of({
-        ...inner,
-        sealKind: (scope, kind, hint) => {
-          hints.set(kind, hint);
-          return inner.sealKind(scope, kind, hint);
-        },
-      });
-    }),
-  ).pipe(Layer.provide(base));
-  return Layer.merge(base, store);
-};
+const recording = (hints: Map<Kind, SealHint | undefined>) =>
+  overriding(MemoryRosterStore.layer(), RosterStore, (inner) => ({
+    ...inner,
+    sealKind: (scope, kind, hint) => {
+      hints.set(kind, hint);
+      return inner.sealKind(scope, kind, hint);
+    },
+  }));
 
 describe("duplicate ids", () => {
   it.effect("the engine tells the store which kinds may hold a repeated id, and the repeats are still found", () => {

@@ -1,10 +1,10 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
-import * as Layer from "effect/Layer";
 import { RunRepository, type RunPhase } from "../src/Providers";
 import * as F from "../src/testing/Fixtures";
 import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
 import { syncOnce } from "../src/testing/RosterStoreContract";
+import { overriding } from "./support/Overriding";
 
 interface Write {
   readonly phase: RunPhase;
@@ -12,23 +12,14 @@ interface Write {
 }
 
 /** The in-memory ports, with every progress write the executor makes recorded. */
-const recording = (writes: Array<Write>) => {
-  const base = MemoryRosterStore.layer();
-  const runs = Layer.effect(
-    RunRepository,
-    Effect.gen(function* () {
-      const inner = yield* RunRepository;
-      return RunRepository.of({
-        ...inner,
-        setPhase: (runId, phase, progress) => {
-          writes.push({ phase, staged: { ...progress?.staged } });
-          return inner.setPhase(runId, phase, progress);
-        },
-      });
-    }),
-  ).pipe(Layer.provide(base));
-  return Layer.merge(base, runs);
-};
+const recording = (writes: Array<Write>) =>
+  overriding(MemoryRosterStore.layer(), RunRepository, (inner) => ({
+    ...inner,
+    setPhase: (runId, phase, progress) => {
+      writes.push({ phase, staged: { ...progress?.staged } });
+      return inner.setPhase(runId, phase, progress);
+    },
+  }));
 
 describe("RunExecutor progress", () => {
   it.effect("writes every phase and each kind's first batch, not every batch", () => {
