@@ -10,6 +10,7 @@
  * id is reported as a repeat (the first row wins, as in `RosterStore.sealKind`).
  */
 import { hashStringInto, parseHashHex } from "./ContentHash";
+import { slotFor } from "./KeySlots";
 
 /** How an incoming row relates to what the provider sent before. */
 export type DigestVerdict =
@@ -22,6 +23,7 @@ export type DigestVerdict =
   /** A known external id this feed has already sent. */
   | "repeat";
 
+/** 0, as `KeySlots` reads a free slot. */
 const EMPTY = 0;
 const KNOWN = 1;
 const SEEN = 2;
@@ -64,14 +66,7 @@ export class ContentDigest {
 
   /** Finds the slot of the key in `scratch`: its index, or the empty slot where it would go. */
   private slotOf(): number {
-    const k0 = scratch[0]!;
-    const k1 = scratch[1]!;
-    let slot = (k0 ^ Math.imul(k1, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const state = this.states[slot]!;
-      if (state === EMPTY || (this.keys[slot * 2] === k0 && this.keys[slot * 2 + 1] === k1)) return slot;
-      slot = (slot + 1) & this.mask;
-    }
+    return slotFor(this.keys, this.states, this.mask, scratch[0]!, scratch[1]!);
   }
 
   /** Records an active link's external id and content hash. */

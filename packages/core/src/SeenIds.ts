@@ -6,6 +6,7 @@
  * also be two ids whose keys collide, which only means the pass runs and decides.
  */
 import { hashStringInto } from "./ContentHash";
+import { slotFor } from "./KeySlots";
 
 const scratch = new Uint32Array(2);
 
@@ -26,7 +27,7 @@ export class SeenIds {
     // Linear probing stays short up to a load of 3/4.
     if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow();
     hashStringInto(externalId, scratch);
-    const slot = this.slotOf(this.keys, this.used, this.mask, scratch[0]!, scratch[1]!);
+    const slot = slotFor(this.keys, this.used, this.mask, scratch[0]!, scratch[1]!);
     if (this.used[slot] === 1) {
       this.repeated = true;
       return;
@@ -35,12 +36,6 @@ export class SeenIds {
     this.keys[slot * 2] = scratch[0]!;
     this.keys[slot * 2 + 1] = scratch[1]!;
     this.count++;
-  }
-
-  private slotOf(keys: Uint32Array, used: Uint8Array, mask: number, k0: number, k1: number): number {
-    let slot = (k0 ^ Math.imul(k1, 0x9e3779b1)) & mask;
-    while (used[slot] === 1 && (keys[slot * 2] !== k0 || keys[slot * 2 + 1] !== k1)) slot = (slot + 1) & mask;
-    return slot;
   }
 
   private grow(): void {
@@ -52,7 +47,7 @@ export class SeenIds {
       if (this.used[slot] !== 1) continue;
       const k0 = this.keys[slot * 2]!;
       const k1 = this.keys[slot * 2 + 1]!;
-      const to = this.slotOf(keys, used, mask, k0, k1);
+      const to = slotFor(keys, used, mask, k0, k1);
       used[to] = 1;
       keys[to * 2] = k0;
       keys[to * 2 + 1] = k1;
