@@ -717,12 +717,13 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       insert into ${spec.entity} (id, tenant_id, ${names}, active, deactivated_at, created_at, updated_at)
       select p.entity_id, $t, ${columns.map((c) => c.expr).join(", ")}, true, null, now(), now()
       ${source("('create')")}`);
-    // Many links go in in their key's order: the primary key's pages then fill one after another
-    // instead of splitting all over the index (ids like GUIDs arrive in no order at all).
+    // In feed order, unsorted: sorting by the key would fill the primary key's pages one after
+    // another, but at the server's default work_mem the sort spills and costs what it saves, even
+    // for ids in no order at all (bench/README.md).
     if (planned.create > 0) await exec(`
       insert into sis_links (${linkColumns})
       select $t, ${provider}, '${kind}', s.external_id, p.entity_id, s.hash, true, null, ${run}, now(), now()
-      ${source("('create')")}${fewDecisions ? "" : " order by s.external_id"}`);
+      ${source("('create')")}`);
 
     // 2. Changed, matched and reactivated entities: written only when something differs.
     if (planned.upsert > 0) written += await exec(`
