@@ -73,7 +73,8 @@ const DROPPED_TABLE: Readonly<Record<Kind, string>> = {
  * `MemoryRosterStore.resolveRef` resolves a staged row: the first non-duplicate row counts; it
  * resolves only when valid (or unchanged) and active, to its decision's entity (none for a delete) or its link's.
  */
-const refMap = (name: string, refKind: Kind, tables: RunTables, provider: string, wanted: string): string => `
+/** `wanted`: a query of the ids the rows refer to, or null for every id of the kind (when most are referred to anyway). */
+const refMap = (name: string, refKind: Kind, tables: RunTables, provider: string, wanted: string | null): string => `
   ${name} as (
     select r.external_id,
            case when r.state in ('valid', 'unchanged') and r.status = 'active' then
@@ -81,7 +82,7 @@ const refMap = (name: string, refKind: Kind, tables: RunTables, provider: string
                   else rl.entity_id end
            end as entity_id
     from (select distinct on (external_id) external_id, seq, state, status from ${tables.staging[refKind]}
-          where state <> 'duplicate' and external_id in (${wanted}) order by external_id, seq) r
+          where state <> 'duplicate'${wanted === null ? "" : ` and external_id in (${wanted})`} order by external_id, seq) r
     left join ${tables.plan} p on p.kind = '${refKind}' and p.seq = r.seq
     left join sis_links rl on rl.provider_id = ${provider} and rl.kind = '${refKind}' and rl.external_id = r.external_id
   )`;
@@ -368,12 +369,15 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const spec = KIND_SPECS[kind];
     const provider = uuidLit(scope.providerId);
     const table = partitionName(WORK_TABLE[kind], scope.runId);
+    // Hundreds of thousands of rows to decide (a first sync) refer to nearly every class and user:
+    // finding which ones first would hash all their references for nothing.
+    const manyRows = (validCounts.get(workKey(scope, kind)) ?? Infinity) >= hashJoinRows;
     const refs = spec.refKinds.map((refKind, i) => {
       const n = i + 1;
       const bulk = modes[refKind] === "bulk";
       return {
-        // Only the ids the rows needing a decision refer to: on a quiet night that is a few.
-        cte: refMap(`m${n}`, refKind, tables, provider, `select ref${n} from ${tables.staging[kind]} where state = 'valid'`),
+        // Otherwise only the ids the rows needing a decision refer to: on a quiet night that is a few.
+        cte: refMap(`m${n}`, refKind, tables, provider, manyRows ? null : `select ref${n} from ${tables.staging[kind]} where state = 'valid'`),
         join: `left join m${n} on m${n}.external_id = s.ref${n}` +
           (bulk ? "" : `
           left join sis_links a${n} on a${n}.provider_id = ${provider} and a${n}.kind = '${refKind}' and a${n}.external_id = s.ref${n} and a${n}.active`),
