@@ -340,6 +340,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   const workKey = (scope: RunScope, kind: Kind) => `${scope.runId}:${kind}`;
+  /** Whether the kind has so many valid rows that whole-set hash joins beat index probes (unknown: assume so). */
+  const manyValid = (key: string): boolean => (validCounts.get(key) ?? Infinity) >= hashJoinRows;
 
   const runTables = async (scope: RunScope): Promise<RunTables> => {
     const staging = {} as Record<Kind, string>;
@@ -368,7 +370,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const table = partitionName(WORK_TABLE[kind], scope.runId);
     // Hundreds of thousands of rows to decide (a first sync) refer to nearly every class and user:
     // finding which ones first would hash all their references for nothing.
-    const manyRows = (validCounts.get(workKey(scope, kind)) ?? Infinity) >= hashJoinRows;
+    const manyRows = manyValid(workKey(scope, kind));
     const refs = spec.refKinds.map((refKind, i) => {
       const n = i + 1;
       const bulk = modes[refKind] === "bulk";
@@ -408,7 +410,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const tables = await runTables(scope);
     // A few thousand changed rows are best probed through the link index; hundreds of thousands
     // (a first sync) by hash joins over the whole kind.
-    const rows = await tx((trx) => buildWorkIn(trx, tables, scope, kind, modes), (validCounts.get(workKey(scope, kind)) ?? Infinity) >= hashJoinRows);
+    const rows = await tx((trx) => buildWorkIn(trx, tables, scope, kind, modes), manyValid(workKey(scope, kind)));
     workSets.set(workKey(scope, kind), { inputs: workInputs(scope, kind, modes), rows });
     return { table: partitionName(WORK_TABLE[kind], scope.runId), rows };
   };
@@ -596,7 +598,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       if (counts.rejected > 0) {
         await sql`update sis_sync_runs set issue_count = issue_count + ${counts.rejected} where id = ${scope.runId}::uuid`.execute(trx);
       }
-    }, (validCounts.get(key) ?? Infinity) >= hashJoinRows);
+    }, manyValid(key));
     countPlanned(key, counts.created, counts.updated + counts.reactivated);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
