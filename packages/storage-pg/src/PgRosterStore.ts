@@ -222,11 +222,12 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   /**
    * The digest is read as a few long strings of `external_id<TAB>hash` lines (one per bucket of ids)
    * rather than a row per link: decoding 700 000 rows one by one would cost more than the query.
-   * Ids holding a tab or a newline are left out: such rows simply take the planning path.
+   * Ids holding a tab or a newline are left out: such rows simply take the planning path. Links
+   * alone decide: a trigger clears the hash of links whose entity is deactivated or deleted
+   * outside the sync (migration `2026_11_26_0001_stale_link_hashes`).
    */
   const contentDigest = async (scope: RunScope, kind: Kind): Promise<ContentDigest> => {
     checkScope(scope);
-    const spec = KIND_SPECS[kind];
     const provider = uuidLit(scope.providerId);
     const result = await tx(async (trx) => {
       // The id filters below fool the row estimate (a handful instead of all), and the planner then
@@ -237,7 +238,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       return raw(`
         select count(*)::int as n,
                string_agg(l.external_id || E'\t' || l.content_hash, E'\n') as lines
-        from sis_links l join ${spec.entity} e on e.id = l.entity_id and e.active
+        from sis_links l
         where l.provider_id = ${provider} and l.kind = '${kind}' and l.active and l.content_hash is not null
           and strpos(l.external_id, E'\t') = 0 and strpos(l.external_id, E'\n') = 0
         group by hashtext(l.external_id) & 31`).execute(trx);

@@ -435,6 +435,30 @@ for (const backend of backends) {
           assert.ok(after.active);
           assert.strictEqual(after.fields["title"], before.fields["title"]);
         }));
+
+      it.effect("an entity deactivated outside the sync leaves the digest, and an unchanged feed reactivates it", () =>
+        Effect.gen(function* () {
+          const tenantId = newTenant();
+          const d = F.district({ prefix: "W", schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 1 });
+          yield* syncOnce({ tenantId, records: d.all });
+          const before = (yield* roster(tenantId, "user")).find((u) => u.links[0]!.externalId === "Wstu1")!;
+          const { db } = yield* PgDatabase;
+          // Two statements: one that changes nothing the digest depends on, one that deactivates.
+          yield* Effect.promise(() => sql`update users set given_name = given_name where id = ${before.id}::uuid`.execute(db));
+          const store = yield* RosterStore;
+          const scope = yield* newScope(tenantId);
+          assert.strictEqual((yield* store.contentDigest(scope, "user")).size, d.users.length);
+          yield* finish(scope);
+          yield* Effect.promise(() => sql`update users set active = false where id = ${before.id}::uuid`.execute(db));
+          const next = yield* newScope(tenantId);
+          assert.strictEqual((yield* store.contentDigest(next, "user")).size, d.users.length - 1);
+          yield* finish(next);
+          const u = (yield* syncOnce({ tenantId, records: d.all })).run.stats!.users;
+          assert.deepStrictEqual([u.created, u.reactivated, u.unchanged], [0, 1, d.users.length - 1]);
+          const after = (yield* roster(tenantId, "user")).find((x) => x.id === before.id)!;
+          assert.ok(after.active);
+          assert.strictEqual((yield* store.contentDigest(yield* newScope(tenantId), "user")).size, d.users.length);
+        }));
     }
 
     it.effect("ids holding a tab or a newline re-sync unchanged, and update when their content changes", () =>
