@@ -599,7 +599,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       if (counts.rejected > 0) {
         await sql`update sis_sync_runs set issue_count = issue_count + ${counts.rejected} where id = ${scope.runId}::uuid`.execute(trx);
       }
-    }, manyValid(key));
+      // Sized by the rows to decide, not the rows staged: a quiet night's few new users each probe
+      // the email and student-number indexes instead of hashing every user of the tenant twice.
+    }, rows >= hashJoinRows);
     countPlanned(key, counts.created, counts.updated + counts.reactivated);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
