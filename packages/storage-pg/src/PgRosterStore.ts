@@ -602,6 +602,10 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       // Sized by the rows to decide, not the rows staged: a quiet night's few new users each probe
       // the email and student-number indexes instead of hashing every user of the tenant twice.
     }, rows >= hashJoinRows);
+    // Statistics for the decisions just written: the next statements join them (the engine's
+    // candidate query, the referring kinds' work sets). Without them a few thousand decisions are
+    // estimated at a handful, and an anti-join rescans them per candidate (0.16–0.35 s for 3 000 users).
+    if (counts.created + counts.updated + counts.reactivated + counts.deleted > 0) await analyze(plan);
     countPlanned(key, counts.created, counts.updated + counts.reactivated);
     planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
     droppedSets.delete(`${key}:delta`);
