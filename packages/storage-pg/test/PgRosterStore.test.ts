@@ -457,7 +457,9 @@ for (const backend of backends) {
           assert.deepStrictEqual([u.created, u.reactivated, u.unchanged], [0, 1, d.users.length - 1]);
           const after = (yield* roster(tenantId, "user")).find((x) => x.id === before.id)!;
           assert.ok(after.active);
-          assert.strictEqual((yield* store.contentDigest(yield* newScope(tenantId), "user")).size, d.users.length);
+          const last = yield* newScope(tenantId);
+          assert.strictEqual((yield* store.contentDigest(last, "user")).size, d.users.length);
+          yield* finish(last);
         }));
     }
 
