@@ -42,6 +42,34 @@ for (const backend of await testBackends()) {
         assert.deepStrictEqual(applied.rows.map((r) => r.name), Object.keys(migrations));
       }));
 
+    it.effect("the stale-hash migration clears the hashes of links whose entity was already deactivated or deleted", () =>
+      Effect.gen(function* () {
+        const { db } = yield* PgDatabase;
+        const down = yield* Effect.promise(() => PgMigrator.migrator(db).migrateDown());
+        assert.strictEqual(down.results?.[0]?.migrationName, "2026_11_26_0001_stale_link_hashes");
+        const tenantId = tenant();
+        const provider = crypto.randomUUID();
+        const ids = { active: crypto.randomUUID(), inactive: crypto.randomUUID(), deleted: crypto.randomUUID() };
+        yield* Effect.promise(async () => {
+          await sql`insert into schools (id, tenant_id, name, active) values
+            (${ids.active}::uuid, ${tenantId}, 'A', true), (${ids.inactive}::uuid, ${tenantId}, 'I', false)`.execute(db);
+          for (const [externalId, entityId] of Object.entries(ids)) {
+            await sql`insert into sis_links (tenant_id, provider_id, kind, external_id, entity_id, content_hash)
+              values (${tenantId}, ${provider}::uuid, 'school', ${externalId}, ${entityId}::uuid, 'h')`.execute(db);
+          }
+        });
+        yield* PgMigrator.migrate(db);
+        const hashes = yield* Effect.promise(() =>
+          sql<{ external_id: string; content_hash: string | null }>`
+            select external_id, content_hash from sis_links where provider_id = ${provider}::uuid order by external_id`.execute(db));
+        assert.deepStrictEqual(hashes.rows.map((r) => [r.external_id, r.content_hash]), [["active", "h"], ["deleted", null], ["inactive", null]]);
+        // From now on the triggers keep it so.
+        yield* Effect.promise(() => sql`delete from schools where id = ${ids.active}::uuid`.execute(db));
+        const after = yield* Effect.promise(() =>
+          sql<{ n: number }>`select count(*)::int as n from sis_links where provider_id = ${provider}::uuid and content_hash is not null`.execute(db));
+        assert.strictEqual(after.rows[0]?.n, 0);
+      }));
+
     it.effect("providers: configs are encrypted at rest and decrypted on read; names are unique per tenant", () =>
       Effect.gen(function* () {
         const providers = yield* ProviderRepository;
