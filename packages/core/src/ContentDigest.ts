@@ -38,8 +38,12 @@ export class ContentDigest {
   private readonly hashes: Uint32Array;
   private readonly states: Uint8Array;
   private count = 0;
+  private seenCount = 0;
+  /** Every active link of the provider and kind, as the store counted them; null when unknown. */
+  readonly activeLinks: number | null;
 
-  private constructor(expected: number) {
+  private constructor(expected: number, activeLinks: number | null) {
+    this.activeLinks = activeLinks;
     // Linear probing stays short up to a load of 3/4.
     let capacity = 16;
     while (capacity * 3 < expected * 4) capacity *= 2;
@@ -49,19 +53,32 @@ export class ContentDigest {
     this.states = new Uint8Array(capacity);
   }
 
-  /** A digest sized for about `expected` links; fill it with `add`. */
-  static withCapacity(expected: number): ContentDigest {
-    return new ContentDigest(Math.max(0, expected));
+  /**
+   * A digest sized for about `expected` links; fill it with `add`. `activeLinks`: how many active
+   * links the provider has for the kind in all, counting those the digest cannot hold (no hash, an id
+   * its store cannot carry), when the store knows.
+   */
+  static withCapacity(expected: number, activeLinks: number | null = null): ContentDigest {
+    return new ContentDigest(Math.max(0, expected), activeLinks);
   }
 
   /** A digest that knows nothing: every row is "new" (first sync, or a store that keeps no hashes). */
   static empty(): ContentDigest {
-    return new ContentDigest(0);
+    return new ContentDigest(0, null);
   }
 
   /** Links held. */
   get size(): number {
     return this.count;
+  }
+
+  /**
+   * Whether the feed has sent the external id of every active link the provider has for the kind:
+   * the digest holds them all (each under a key of its own) and each was checked. A bulk feed for
+   * which this holds deactivates nothing.
+   */
+  get allSeen(): boolean {
+    return this.activeLinks !== null && this.activeLinks === this.count && this.seenCount === this.count;
   }
 
   /** Finds the slot of the key in `scratch`: its index, or the empty slot where it would go. */
@@ -122,6 +139,7 @@ export class ContentDigest {
     if (state === CLASH) return "changed";
     if (state === SEEN) return "repeat";
     this.states[slot] = SEEN;
+    this.seenCount++;
     return this.hashes[slot * 2] === hash[0] && this.hashes[slot * 2 + 1] === hash[1] ? "unchanged" : "changed";
   }
 }

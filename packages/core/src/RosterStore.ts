@@ -74,6 +74,19 @@ export interface SealHint {
   readonly repeatsPossible?: boolean;
 }
 
+export interface DeactivationHint {
+  /**
+   * The provider's active links of the kind when the run began, as the content digest counted them
+   * (only this run writes them): a store may use it instead of counting again.
+   */
+  readonly activeLinks?: number;
+  /**
+   * `true`: the feed is bulk and sent the external id of every one of those links (the digest's
+   * `allSeen`), so none drops and a store may skip looking. Absent or `false`: look.
+   */
+  readonly noneDropped?: boolean;
+}
+
 export interface LinkState {
   readonly entityId: string;
   readonly linkActive: boolean;
@@ -204,7 +217,7 @@ export interface RosterStoreShape {
     policy: { readonly createUsers: boolean },
   ) => Effect.Effect<StorePlanResult, RosterStoreError>;
   /** What `apply` would deactivate for one kind in `mode` (bulk: active links not staged; delta: planned deletes). */
-  readonly previewDeactivations: (scope: RunScope, kind: Kind, mode: FeedMode) => Effect.Effect<DeactivationPreview, RosterStoreError>;
+  readonly previewDeactivations: (scope: RunScope, kind: Kind, mode: FeedMode, hint?: DeactivationHint) => Effect.Effect<DeactivationPreview, RosterStoreError>;
   /**
    * Applies every saved decision and the deactivations of the given kinds in one transaction:
    * upserts entities and links (storing the content hash on the link), deactivates links the feed

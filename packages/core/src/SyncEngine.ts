@@ -14,7 +14,7 @@ import * as Plan from "./Plan";
 import type { FinalStatus, RunPhase, RunProgress } from "./Providers";
 import { KIND_PLURAL, KINDS, normalizeEmail, normalizeStudentNumber, type AnyRecord, type Kind } from "./Roster";
 import { RosterSource, type FeedMode, type RosterSourceError } from "./RosterSource";
-import { RosterStore, type LeaseLostError, type PlanDecision, type RosterStoreError, type RunScope, type StagedRow } from "./RosterStore";
+import { RosterStore, type DeactivationHint, type LeaseLostError, type PlanDecision, type RosterStoreError, type RunScope, type StagedRow } from "./RosterStore";
 import { rowIssue, type RowIssue } from "./RowIssue";
 import * as Safeguard from "./Safeguard";
 import { SeenIds } from "./SeenIds";
@@ -254,6 +254,15 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
         yield* progress("extract");
       })),
   );
+  // What each sent kind's digest learnt about the provider's links: how many are active, and whether
+  // a bulk feed sent every one of them again (then none drops, and the store need not look).
+  const hints = new Map<Kind, DeactivationHint>();
+  for (const [kind, loading] of state.digests) {
+    const mode = state.modes[kind];
+    if (mode === undefined) continue;
+    const digest = yield* Fiber.join(loading); // joined while staging: already there
+    hints.set(kind, { ...(digest.activeLinks === null ? {} : { activeLinks: digest.activeLinks }), noneDropped: mode === "bulk" && digest.allSeen });
+  }
   for (const loading of state.digests.values()) yield* Fiber.interrupt(loading);
   state.digests.clear();
   const kinds = KINDS.filter((kind) => state.modes[kind] !== undefined);
@@ -272,7 +281,7 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   yield* progress("safeguard");
   let tripped: string | null = null;
   for (const kind of kinds) {
-    const preview = yield* store.previewDeactivations(scope, kind, state.modes[kind]!);
+    const preview = yield* store.previewDeactivations(scope, kind, state.modes[kind]!, hints.get(kind));
     statsOf(state.stats, kind).deactivated = preview.entities;
     const verdict = Safeguard.check(kind, preview, options.safeguardPercent);
     if (verdict.tripped && !options.overrideSafeguard) tripped ??= verdict.message;

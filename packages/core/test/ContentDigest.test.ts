@@ -107,6 +107,25 @@ describe("ContentDigest", () => {
     }
   });
 
+  it("allSeen: every active link counted, held under a key of its own, and checked", () => {
+    const seenAll = (entries: ReadonlyArray<readonly [string, string]>, activeLinks: number | null, ids: ReadonlyArray<string>) => {
+      const digest = ContentDigest.withCapacity(entries.length, activeLinks);
+      for (const [id, hash] of entries) digest.add(id, hash);
+      for (const id of ids) digest.check(id, H2);
+      return digest.allSeen;
+    };
+    const two: ReadonlyArray<readonly [string, string]> = [["u1", hashHex(H1)], ["u2", hashHex(H1)]];
+    assert.isTrue(seenAll(two, 2, ["u1", "u2"]));
+    assert.isTrue(seenAll(two, 2, ["u2", "u9", "u1", "u1"]), "new ids and repeats do not matter");
+    assert.isFalse(seenAll(two, 2, ["u1", "u9"]), "u2 was not sent");
+    assert.isFalse(seenAll(two, 3, ["u1", "u2"]), "a link the digest does not hold");
+    assert.isFalse(seenAll(two, null, ["u1", "u2"]), "a store that did not count");
+    assert.isFalse(seenAll([["u1", hashHex(H1)], ["u1", hashHex(H1)]], 2, ["u1"]), "two links under one key");
+    assert.isFalse(seenAll([["u1", "not-a-hash"]], 1, ["u1"]), "a link whose content is unknowable");
+    assert.isTrue(seenAll([], 0, []), "no links at all");
+    assert.isFalse(ContentDigest.empty().allSeen);
+  });
+
   it("withCapacity(n) holds n entries", () => {
     for (const n of [0, 1, 11, 12, 13, 23, 24, 25, 47, 48, 49, 96, 97, 1000, 3073]) {
       const digest = ContentDigest.withCapacity(n);

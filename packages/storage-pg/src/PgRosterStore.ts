@@ -6,7 +6,7 @@
  * change never reach a write statement.
  */
 import {
-  ContentDigest, EntityId, KINDS, LeaseLostError, Plan, RosterStore, RosterStoreError, type ApplyResult, type DeactivationPreview,
+  ContentDigest, EntityId, KINDS, LeaseLostError, Plan, RosterStore, RosterStoreError, type ApplyResult, type DeactivationHint, type DeactivationPreview,
   type DuplicateRow, type FeedMode, type Kind, type KindPlanSummary, type MatchCandidate, type PlanCandidate, type PlanDecision,
   type RosterStoreShape, type RowIssue, type RunScope, type SealHint, type StagedRow, type StorePlanResult,
 } from "@sis-sync/core";
@@ -235,17 +235,19 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       await raw("set local enable_sort = off").execute(trx);
       // It runs while the extraction keeps both cores busy: parallel workers would only take turns with it.
       await raw("set local max_parallel_workers_per_gather = 0").execute(trx);
+      // Every active link is counted (the safeguard's figure, and how the engine learns whether the
+      // feed sent them all); the lines hold those the digest can carry.
+      const held = "l.content_hash is not null and strpos(l.external_id, E'\\t') = 0 and strpos(l.external_id, E'\\n') = 0";
       return raw(`
-        select count(*)::int as n,
-               string_agg(l.external_id || E'\t' || l.content_hash, E'\n') as lines
+        select count(*)::int as total, count(*) filter (where ${held})::int as n,
+               string_agg(l.external_id || E'\t' || l.content_hash, E'\n') filter (where ${held}) as lines
         from sis_links l
-        where l.provider_id = ${provider} and l.kind = '${kind}' and l.active and l.content_hash is not null
-          and strpos(l.external_id, E'\t') = 0 and strpos(l.external_id, E'\n') = 0
+        where l.provider_id = ${provider} and l.kind = '${kind}' and l.active
         group by hashtext(l.external_id) & 31`).execute(trx);
     });
-    const buckets = result.rows as Array<{ n: number; lines: string }>;
-    const digest = ContentDigest.withCapacity(buckets.reduce((sum, b) => sum + b.n, 0));
-    for (const { lines } of buckets) digest.addLines(lines);
+    const buckets = result.rows as Array<{ total: number; n: number; lines: string | null }>;
+    const digest = ContentDigest.withCapacity(buckets.reduce((sum, b) => sum + b.n, 0), buckets.reduce((sum, b) => sum + b.total, 0));
+    for (const { lines } of buckets) if (lines !== null) digest.addLines(lines);
     return digest;
   };
 
@@ -640,15 +642,21 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     return count;
   };
 
-  const previewDeactivations = async (scope: RunScope, kind: Kind, mode: FeedMode): Promise<DeactivationPreview> => {
+  const previewDeactivations = async (scope: RunScope, kind: Kind, mode: FeedMode, hint: DeactivationHint = {}): Promise<DeactivationPreview> => {
     checkScope(scope);
     const spec = KIND_SPECS[kind];
     const provider = uuidLit(scope.providerId);
+    if (mode === "bulk" && hint.noneDropped === true) {
+      // The feed sent every active link's id again (an unchanged night): no anti-join over the kind.
+      droppedSets.set(`${workKey(scope, kind)}:${mode}`, 0);
+      return { links: 0, entities: 0, activeLinks: 0 };
+    }
     const tables = await runTables(scope);
     const table = partitionName(DROPPED_TABLE[kind], scope.runId);
     const { links, activeLinks } = await tx(async (trx) => {
       const links = await collectDropped(trx, tables, scope, kind, mode);
       if (links === 0) return { links, activeLinks: 0 };
+      if (hint.activeLinks !== undefined) return { links, activeLinks: hint.activeLinks };
       const active = await sql<{ n: number }>`
         select count(*)::int as n from sis_links
         where provider_id = ${scope.providerId}::uuid and kind = ${kind} and active`.execute(trx);
@@ -868,7 +876,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       attempt("planCandidates", () => planCandidates(scope, kind, modes, afterSeq, limit)),
     savePlan: (scope, kind, decisions) => attempt("savePlan", () => savePlan(scope, kind, decisions)),
     planInStore: (scope, kind, modes, policy) => attempt("planInStore", () => planInStore(scope, kind, modes, policy)),
-    previewDeactivations: (scope, kind, mode) => attempt("previewDeactivations", () => previewDeactivations(scope, kind, mode)),
+    previewDeactivations: (scope, kind, mode, hint) => attempt("previewDeactivations", () => previewDeactivations(scope, kind, mode, hint)),
     apply: (scope, kinds) =>
       Effect.tryPromise({
         try: () => apply(scope, kinds),

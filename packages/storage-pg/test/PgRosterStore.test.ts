@@ -483,6 +483,25 @@ for (const backend of backends) {
         assert.strictEqual(users.find((u) => u.links[0]!.externalId === "u\t1")!.fields["familyName"], "Changed");
       }));
 
+    it.effect("a link the digest cannot hold still drops when a bulk feed that sent every digest id leaves it out", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const others = Array.from({ length: 9 }, (_, i) => F.user(`v${i}`));
+        yield* syncOnce({ tenantId, records: [F.user("v\t9"), ...others] });
+        const store = yield* RosterStore;
+        const scope = yield* newScope(tenantId);
+        const digest = yield* store.contentDigest(scope, "user");
+        yield* finish(scope);
+        assert.strictEqual(digest.activeLinks, 10);
+        const out = (yield* syncOnce({ tenantId, records: others })).run.stats!.users;
+        assert.deepStrictEqual([out.unchanged, out.deactivated], [9, 1]);
+        const dropped = (yield* roster(tenantId, "user")).find((u) => u.links[0]!.externalId === "v\t9")!;
+        assert.deepStrictEqual([dropped.active, dropped.links[0]!.active], [false, false]);
+        // Sent again, nothing drops: the digest saw every id it holds and holds every active link.
+        const again = (yield* syncOnce({ tenantId, records: others })).run.stats!.users;
+        assert.deepStrictEqual([again.unchanged, again.deactivated], [9, 0]);
+      }));
+
     it.effect("a delta feed deactivates exactly its deletes", () =>
       Effect.gen(function* () {
         const tenantId = newTenant();

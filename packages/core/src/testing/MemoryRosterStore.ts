@@ -178,7 +178,8 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
       Effect.sync(() => {
         const known = [...db.links.values()].filter((l) =>
           l.providerId === scope.providerId && l.kind === kind && l.active && l.hash !== null && db.entities[kind].get(l.entityId)?.active === true);
-        const digest = ContentDigest.withCapacity(known.length);
+        const active = [...db.links.values()].filter((l) => l.providerId === scope.providerId && l.kind === kind && l.active).length;
+        const digest = ContentDigest.withCapacity(known.length, active);
         for (const link of known) digest.add(link.externalId, link.hash!);
         return digest;
       }),
@@ -237,12 +238,19 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
         recordIssues(scope, issues);
         return { ...result, rejected: issues.length };
       }),
-    previewDeactivations: (scope, kind, mode) =>
-      Effect.sync((): DeactivationPreview => {
+    previewDeactivations: (scope, kind, mode, hint) =>
+      Effect.suspend(() => {
         const dropped = deactivationSet(scope, kind, mode);
-        if (dropped.length === 0) return { links: 0, entities: 0, activeLinks: 0 };
+        if (dropped.length === 0) return Effect.succeed<DeactivationPreview>({ links: 0, entities: 0, activeLinks: 0 });
         const activeLinks = [...db.links.values()].filter((l) => l.providerId === scope.providerId && l.kind === kind && l.active).length;
-        return { links: dropped.length, entities: orphaned(scope, kind, dropped).size, activeLinks };
+        // A wrong hint would make a store that trusts it keep links the feed dropped: fail loudly here instead.
+        if (hint?.noneDropped === true) {
+          return Effect.die(new Error(`previewDeactivations was told no ${kind} link drops, but ${dropped[0]!.externalId} does`));
+        }
+        if (hint?.activeLinks !== undefined && hint.activeLinks !== activeLinks) {
+          return Effect.die(new Error(`previewDeactivations was told of ${hint.activeLinks} active ${kind} links, but there are ${activeLinks}`));
+        }
+        return Effect.succeed<DeactivationPreview>({ links: dropped.length, entities: orphaned(scope, kind, dropped).size, activeLinks });
       }),
     apply: (scope, kinds) =>
       Effect.gen(function* () {
