@@ -419,13 +419,20 @@ for (const backend of backends) {
       }));
 
     if (sqlBackend) {
-      it.effect("an entity deleted outside the sync is recreated under its id when its row comes again", () =>
+      /** A small district synced once, and its roster row of `kind` linked as `externalId`. */
+      const syncedDistrict = (prefix: string, kind: "class" | "user", externalId: string) =>
         Effect.gen(function* () {
           const tenantId = newTenant();
-          const d = F.district({ prefix: "V", schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 1 });
+          const d = F.district({ prefix, schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 1 });
           yield* syncOnce({ tenantId, records: d.all });
-          const before = (yield* roster(tenantId, "class")).find((c) => c.links[0]!.externalId === "Vcls0-0")!;
+          const before = (yield* roster(tenantId, kind)).find((r) => r.links[0]!.externalId === externalId)!;
           const { db } = yield* PgDatabase;
+          return { tenantId, d, before, db };
+        });
+
+      it.effect("an entity deleted outside the sync is recreated under its id when its row comes again", () =>
+        Effect.gen(function* () {
+          const { tenantId, d, before, db } = yield* syncedDistrict("V", "class", "Vcls0-0");
           yield* Effect.promise(() => sql`delete from classes where id = ${before.id}::uuid`.execute(db));
           const out = yield* syncOnce({ tenantId, records: d.all });
           const c = out.run.stats!.classes;
@@ -438,11 +445,7 @@ for (const backend of backends) {
 
       it.effect("an entity deactivated outside the sync leaves the digest, and an unchanged feed reactivates it", () =>
         Effect.gen(function* () {
-          const tenantId = newTenant();
-          const d = F.district({ prefix: "W", schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 1 });
-          yield* syncOnce({ tenantId, records: d.all });
-          const before = (yield* roster(tenantId, "user")).find((u) => u.links[0]!.externalId === "Wstu1")!;
-          const { db } = yield* PgDatabase;
+          const { tenantId, d, before, db } = yield* syncedDistrict("W", "user", "Wstu1");
           // Two statements: one that changes nothing the digest depends on, one that deactivates.
           yield* Effect.promise(() => sql`update users set given_name = given_name where id = ${before.id}::uuid`.execute(db));
           const store = yield* RosterStore;
