@@ -443,6 +443,16 @@ for (const backend of backends) {
           assert.strictEqual(after.fields["title"], before.fields["title"]);
         }));
 
+      it.effect("a roster table truncated outside the sync is refilled by an unchanged feed, under the same ids", () =>
+        Effect.gen(function* () {
+          const { tenantId, d, before, db } = yield* syncedDistrict("T", "class", "Tcls0-0");
+          yield* Effect.promise(() => sql`truncate classes`.execute(db));
+          const c = (yield* syncOnce({ tenantId, records: d.all })).run.stats!.classes;
+          assert.deepStrictEqual([c.created, c.reactivated, c.unchanged], [0, d.classes.length, 0]);
+          const after = (yield* roster(tenantId, "class")).find((x) => x.links[0]!.externalId === "Tcls0-0")!;
+          assert.deepStrictEqual([after.id, after.active, after.fields["title"]], [before.id, true, before.fields["title"]]);
+        }));
+
       it.effect("an entity deactivated outside the sync leaves the digest, and an unchanged feed reactivates it", () =>
         Effect.gen(function* () {
           const { tenantId, d, before, db } = yield* syncedDistrict("W", "user", "Wstu1");
