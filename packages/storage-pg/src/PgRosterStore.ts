@@ -223,15 +223,15 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
    * The digest is read as a few long strings of `external_id<TAB>hash` lines (one per bucket of ids)
    * rather than a row per link: decoding 700 000 rows one by one would cost more than the query.
    * Ids holding a tab or a newline are left out: such rows simply take the planning path. Links
-   * alone decide: a trigger clears the hash of links whose entity is deactivated or deleted
-   * outside the sync (migration `2026_11_26_0001_stale_link_hashes`).
+   * alone decide: triggers clear the hash of links whose entity is deactivated, deleted or
+   * truncated away outside the sync (migration `2026_11_26_0001_stale_link_hashes`).
    */
   const contentDigest = async (scope: RunScope, kind: Kind): Promise<ContentDigest> => {
     checkScope(scope);
     const provider = uuidLit(scope.providerId);
     const result = await tx(async (trx) => {
-      // The id filters below fool the row estimate (a handful instead of all), and the planner then
-      // sorts every link to group them into buckets; hashing 32 groups is a third faster.
+      // When the provider and kind filters fool the row estimate (a handful instead of all), the
+      // planner sorts every link to group them into buckets; hashing 32 groups is a third faster.
       await raw("set local enable_sort = off").execute(trx);
       // It runs while the extraction keeps both cores busy: parallel workers would only take turns with it.
       await raw("set local max_parallel_workers_per_gather = 0").execute(trx);

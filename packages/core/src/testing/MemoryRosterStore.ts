@@ -176,10 +176,9 @@ const makeRosterStore = (db: MemoryState): RosterStoreShape => {
   return {
     contentDigest: (scope, kind) =>
       Effect.sync(() => {
-        const known = [...db.links.values()].filter((l) =>
-          l.providerId === scope.providerId && l.kind === kind && l.active && l.hash !== null && db.entities[kind].get(l.entityId)?.active === true);
-        const active = [...db.links.values()].filter((l) => l.providerId === scope.providerId && l.kind === kind && l.active).length;
-        const digest = ContentDigest.withCapacity(known.length, active);
+        const active = [...db.links.values()].filter((l) => l.providerId === scope.providerId && l.kind === kind && l.active);
+        const known = active.filter((l) => l.hash !== null && db.entities[kind].get(l.entityId)?.active === true);
+        const digest = ContentDigest.withCapacity(known.length, active.length);
         for (const link of known) digest.add(link.externalId, link.hash!);
         return digest;
       }),
