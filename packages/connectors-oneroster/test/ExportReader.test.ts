@@ -125,6 +125,21 @@ describe("structure", () => {
       assert.strictEqual((yield* Effect.flip(testConnection(path))).message, error.message);
     }));
 
+  it.effect("reports the first broken file in reading order when several are broken", () =>
+    Effect.gen(function*() {
+      const path = yield* exportOf({
+        "manifest.csv": manifestRows({ orgs: "bulk", classes: "bulk", users: "bulk", enrollments: "bulk" }),
+        "orgs.csv": ORGS,
+        // The earlier broken file is the longer one: its peek is not the first to finish.
+        "classes.csv": [["sourcedId", "title"], ...Array.from({ length: 20_000 }, (_, i) => [`c${i}`, `Class ${i} ${"x".repeat(40)}`])],
+        "users.csv": [["sourcedId", "givenName", "familyName"], ["u1", "Ann", "Able"]],
+        "enrollments.csv": [["sourcedId"]],
+      });
+      const error = yield* extractError(path);
+      assert.match(error.message, /^classes\.csv: missing required column/);
+      assert.strictEqual((yield* Effect.flip(testConnection(path))).message, error.message);
+    }));
+
   it.effect("matches headers case-insensitively when no exact name exists, and tolerates padded headers", () =>
     Effect.gen(function*() {
       const path = yield* exportOf({

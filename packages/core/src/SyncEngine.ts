@@ -238,6 +238,7 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
   const progress = (phase: RunPhase) => (options.onProgress ? options.onProgress(phase, state.progress) : Effect.void);
 
   yield* progress("extract");
+  yield* Effect.logDebug("extracting");
   // Each digest is one whole-kind query: start them all now, so the database reads them while the
   // source is still parsing the kinds that come first.
   for (const kind of KINDS) state.digests.set(kind, yield* Effect.forkChild(store.contentDigest(scope, kind)));

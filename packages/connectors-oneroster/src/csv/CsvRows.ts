@@ -131,9 +131,10 @@ const decode = (message: Extract<WorkerMessage, { type: "rows" }>): Array<CsvRow
  * Yields the non-blank records of the opened input in arrays (one per read chunk), header first.
  * Rows are arrays of fields, not objects: callers map them with column indexes resolved once from
  * the header. Fails with `CsvSyntaxError` on unreadable quoting, and with the input's own error when
- * the input fails.
+ * the input fails. `ahead`: read chunks sent to the parser before their records are asked for; 1
+ * for a caller that only peeks at the header, so the parser is not kept busy with rows nobody reads.
  */
-export async function* readCsvChunks(open: () => Promise<Readable>): AsyncGenerator<ReadonlyArray<CsvRow>, void, undefined> {
+export async function* readCsvChunks(open: () => Promise<Readable>, ahead = AHEAD): AsyncGenerator<ReadonlyArray<CsvRow>, void, undefined> {
   // Opened on the first pull, so a generator that is never started holds no file handle.
   const input = await open();
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Uint8Array | string>;
@@ -141,7 +142,7 @@ export async function* readCsvChunks(open: () => Promise<Readable>): AsyncGenera
   let pending = 0;
   let ended = false;
   const feed = async () => {
-    while (!ended && pending < AHEAD) {
+    while (!ended && pending < ahead) {
       const next = await chunks.next();
       if (next.done === true) {
         ended = true;

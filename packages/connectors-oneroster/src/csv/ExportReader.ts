@@ -69,7 +69,7 @@ export const toSourceError = (error: unknown, file?: string): RosterSourceError 
 
 type Chunks = AsyncGenerator<ReadonlyArray<CsvRow>, void, undefined>;
 
-const chunksOf = (files: ExportFiles, name: string): Chunks => readCsvChunks(() => files.open(name));
+const chunksOf = (files: ExportFiles, name: string, ahead?: number): Chunks => readCsvChunks(() => files.open(name), ahead);
 
 /** Resolves the header (the first row) and hands back the rows of the first chunk after it. */
 const openTable = async <C extends string>(
@@ -137,9 +137,12 @@ const planExport = async (files: ExportFiles): Promise<Plan> => {
   const checks: ReadonlyArray<PlannedFile<string> | null> = kinds.classes === null
     ? Object.values(kinds)
     : [academicSessions, courses, ...Object.values(kinds)];
-  for (const file of checks) {
-    if (file === null) continue;
-    const chunks = chunksOf(files, file.name);
+  // Peeked at together, one read chunk each: one after the other, each peek waited for the parser
+  // thread to finish the chunks read ahead for the one before (0.4–0.5 s for the six files of a
+  // 100 000-student export). The first broken file in this order is the one reported.
+  const peeks = await Promise.allSettled(checks.map(async (file) => {
+    if (file === null) return;
+    const chunks = chunksOf(files, file.name, 1);
     try {
       await openTable(chunks, file);
     } catch (error) {
@@ -147,7 +150,8 @@ const planExport = async (files: ExportFiles): Promise<Plan> => {
     } finally {
       await chunks.return();
     }
-  }
+  }));
+  for (const peek of peeks) if (peek.status === "rejected") throw peek.reason;
   return { manifest, ...planned, issues };
 };
 
