@@ -59,10 +59,26 @@ const isDuplicateObject = (error: unknown): boolean => {
 
 export const makePartitions = (db: Kysely<any>, backend: Backend): Partitions => {
   const known = new Set<string>();
+  /**
+   * Creations under way. A run stages one kind while it plans the kinds before it, and planning
+   * resolves every kind's partition: the second caller must wait for the first, not race it (a
+   * concurrent CREATE fails with a duplicate key, and the loser would return before the run_id
+   * default is set, so its COPY would fail).
+   */
+  const creating = new Map<string, Promise<string>>();
 
-  const ensure = async (table: string, runId: string, providerId?: string): Promise<string> => {
+  const ensure = (table: string, runId: string, providerId?: string): Promise<string> => {
     const name = partitionName(table, runId);
-    if (known.has(name)) return name;
+    if (known.has(name)) return Promise.resolve(name);
+    let pending = creating.get(name);
+    if (pending === undefined) {
+      pending = create(table, name, runId, providerId).finally(() => creating.delete(name));
+      creating.set(name, pending);
+    }
+    return pending;
+  };
+
+  const create = async (table: string, name: string, runId: string, providerId?: string): Promise<string> => {
     const value = runId.toLowerCase();
     const defaults = async () => {
       await sql.raw(`alter table ${name} alter column run_id set default '${value}'::uuid`).execute(db);
@@ -75,29 +91,34 @@ export const makePartitions = (db: Kysely<any>, backend: Backend): Partitions =>
           .execute(db);
       }
     };
-    try {
-      if (backend === "pglite") {
-        await sql.raw(`create unlogged table if not exists ${name} partition of ${table} for values in ('${value}')`).execute(db);
-        await defaults();
-      } else {
+    const attempt = async (again: boolean): Promise<void> => {
+      try {
+        if (backend === "pglite") {
+          await sql.raw(`create unlogged table if not exists ${name} partition of ${table} for values in ('${value}')`).execute(db);
+          await defaults();
+          return;
+        }
         const state = await sql<{ exists: boolean; attached: boolean }>`
           select to_regclass(${name}) is not null as exists,
                  exists (select 1 from pg_inherits i join pg_class c on c.oid = i.inhrelid where c.relname = ${name}) as attached`.execute(db);
         const row = state.rows[0];
-        if (!row?.attached) {
-          if (!row?.exists) {
-            await sql.raw(`create unlogged table if not exists ${name} (like ${table} including defaults including constraints)`).execute(db);
-            await sql.raw(`alter table ${name} add constraint ${name}_run check (run_id is not null and run_id = '${value}'::uuid)`).execute(db)
-              .catch((error: unknown) => (isDuplicateObject(error) ? undefined : Promise.reject(error)));
-          }
-          await defaults();
-          await sql.raw(`alter table ${table} attach partition ${name} for values in ('${value}')`).execute(db);
+        if (row?.attached) return; // attached last, so its defaults are in place
+        if (!row?.exists) {
+          await sql.raw(`create unlogged table if not exists ${name} (like ${table} including defaults including constraints)`).execute(db);
+          await sql.raw(`alter table ${name} add constraint ${name}_run check (run_id is not null and run_id = '${value}'::uuid)`).execute(db)
+            .catch((error: unknown) => (isDuplicateObject(error) ? undefined : Promise.reject(error)));
         }
+        await defaults();
+        await sql.raw(`alter table ${table} attach partition ${name} for values in ('${value}')`).execute(db);
+      } catch (error) {
+        if (/already a partition/.test(String((error as Error)?.message))) return; // another creator attached it first
+        // Another creator's CREATE won the race: its table exists now, so finish the work with it
+        // rather than return before the defaults are set.
+        if (isDuplicateObject(error) && again) return attempt(false);
+        if (!isDuplicateObject(error)) throw error;
       }
-    } catch (error) {
-      // A concurrent creator won the race; the partition is there either way.
-      if (!isDuplicateObject(error) && !/already a partition/.test(String((error as Error)?.message))) throw error;
-    }
+    };
+    await attempt(true);
     known.add(name);
     return name;
   };
