@@ -4,8 +4,10 @@
  * fails, is cancelled or trips the safeguard applies nothing: the load is one transaction.
  */
 import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import * as Fiber from "effect/Fiber";
 import * as Schema from "effect/Schema";
+import * as Scope from "effect/Scope";
 import * as Stream from "effect/Stream";
 import type { ContentDigest } from "./ContentDigest";
 import { contentHashInto, hashHex } from "./ContentHash";
@@ -13,7 +15,7 @@ import { uuidv7 } from "./EntityId";
 import * as Plan from "./Plan";
 import type { FinalStatus, RunPhase, RunProgress } from "./Providers";
 import { KIND_PLURAL, KINDS, normalizeEmail, normalizeStudentNumber, type AnyRecord, type Kind } from "./Roster";
-import { RosterSource, type FeedMode, type RosterSourceError } from "./RosterSource";
+import { RosterSource, RosterSourceError, type FeedMode } from "./RosterSource";
 import { RosterStore, type DeactivationHint, type LeaseLostError, type PlanDecision, type RosterStoreError, type RunScope, type StagedRow } from "./RosterStore";
 import { rowIssue, type RowIssue } from "./RowIssue";
 import * as Safeguard from "./Safeguard";
@@ -60,8 +62,10 @@ interface RunState {
   readonly digests: Map<Kind, Fiber.Fiber<ContentDigest, RosterStoreError>>;
   /** Rows the digest recognised as unchanged. */
   readonly unchanged: Record<Kind, number>;
-  /** Per kind, the ids staged as valid rows (dropped once extraction ends). */
+  /** Per kind, the ids staged as valid rows (dropped once the kind is sealed). */
   readonly seen: Map<Kind, SeenIds>;
+  /** The phase progress is reported under: planning that starts during extraction reports "extract". */
+  phase: RunPhase;
   issueCount: number;
 }
 
@@ -191,7 +195,7 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
   state.progress.planned[plural] = (state.progress.planned[plural] ?? 0) +
     decided.created + decided.updated + decided.reactivated + decided.deleted + decided.rejected;
   yield* Effect.logDebug("planned in the store").pipe(Effect.annotateLogs({ kind, ...decided }));
-  if (options.onProgress) yield* options.onProgress("plan", state.progress);
+  if (options.onProgress) yield* options.onProgress(state.phase, state.progress);
   // Only users can be left: those that may match an existing user (and, without creation, those that match none).
   if (kind !== "user") return;
   let after = 0;
@@ -218,8 +222,20 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
     countErrors(state, issues);
     state.progress.planned[KIND_PLURAL[kind]] = (state.progress.planned[KIND_PLURAL[kind]] ?? 0) + candidates.length;
     yield* Effect.logDebug("planned chunk").pipe(Effect.annotateLogs({ kind, candidates: candidates.length, decisions: decisions.length, rejected: issues.length }));
-    if (options.onProgress) yield* options.onProgress("plan", state.progress);
+    if (options.onProgress) yield* options.onProgress(state.phase, state.progress);
   }
+});
+
+/** Marks the kind's repeated new ids as duplicates, then plans it. */
+const sealAndPlan = Effect.fn("SyncEngine.sealAndPlan")(function* (scope: RunScope, state: RunState, kind: Kind, options: SyncOptions) {
+  const store = yield* RosterStore;
+  // Repeats of ids the digest knew were caught as they came; only a repeated new id needs a search.
+  const duplicates = yield* store.sealKind(scope, kind, { repeatsPossible: state.seen.get(kind)?.repeated ?? false });
+  state.seen.delete(kind);
+  const issues = duplicates.map((d) => duplicateIssue(kind, d.externalId, d.file === null ? null : { file: d.file, line: d.line ?? 0 }));
+  if (issues.length > 0) yield* store.recordIssues(scope, issues);
+  countErrors(state, issues);
+  yield* planKind(scope, state, kind, options);
 });
 
 const outcomeOf = (state: RunState, status: FinalStatus, errorMessage: string | null, applied: boolean): SyncOutcome => ({
@@ -235,14 +251,44 @@ const contentStatus = (state: RunState): FinalStatus => (totalErrors(state.stats
 const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, state: RunState, options: SyncOptions) {
   const source = yield* RosterSource;
   const store = yield* RosterStore;
-  const progress = (phase: RunPhase) => (options.onProgress ? options.onProgress(phase, state.progress) : Effect.void);
+  const progress = (phase: RunPhase) => Effect.suspend(() => {
+    state.phase = phase;
+    return options.onProgress ? options.onProgress(phase, state.progress) : Effect.void;
+  });
 
+  const hints = new Map<Kind, DeactivationHint>();
   yield* progress("extract");
   yield* Effect.logDebug("extracting");
   // Each digest is one whole-kind query: start them all now, so the database reads them while the
   // source is still parsing the kinds that come first.
   for (const kind of KINDS) state.digests.set(kind, yield* Effect.forkChild(store.contentDigest(scope, kind)));
-  yield* source.extract.pipe(
+
+  // A kind is planned as soon as its last batch is staged (the source sends kinds in order), while
+  // the source reads the next ones: planning only writes the run's own plan, so nothing is applied
+  // before the whole feed has passed the safeguard. Kinds are planned one after the other, each
+  // after the kinds it refers to. In a first sync the users are planned while the enrollments are
+  // read, when the database would otherwise wait for the parser.
+  const planning = yield* Scope.make();
+  let planned: Fiber.Fiber<void, SyncCancelled | RosterStoreError> | null = null;
+  let extracting: Kind | null = null;
+  const planAhead = (kind: Kind) =>
+    Effect.gen(function* () {
+      const before = planned;
+      planned = yield* Effect.forkIn(
+        Effect.gen(function* () {
+          if (before !== null) yield* Fiber.join(before);
+          yield* sealAndPlan(scope, state, kind, options);
+        }),
+        planning,
+      );
+    });
+  /** Joins the planning when it has already failed (a cancellation, a storage error), so the run stops now. */
+  const planningFailed = Effect.suspend(() => {
+    const exit = planned?.pollUnsafe();
+    return exit !== undefined && Exit.isFailure(exit) ? Fiber.join(planned!) : Effect.void;
+  });
+
+  const extract = source.extract.pipe(
     // Reading the next batch overlaps with the database staging the current one. One is enough: with
     // two, records waited long enough to outlive young-generation collections, and the heap grew by
     // about 50 MB for no gain in speed.
@@ -250,34 +296,39 @@ const runPhases = Effect.fn("SyncEngine.runPhases")(function* (scope: RunScope, 
     Stream.runForEach((batch) =>
       Effect.gen(function* () {
         if (options.checkpoint) yield* options.checkpoint;
+        yield* planningFailed;
+        if (batch.kind !== extracting) {
+          if (extracting !== null && KINDS.indexOf(batch.kind) < KINDS.indexOf(extracting)) {
+            return yield* new RosterSourceError({
+              reason: "BadResponse",
+              message: `The source sent ${KIND_PLURAL[batch.kind]} after ${KIND_PLURAL[extracting]}: kinds must come in order (a connector defect)`,
+            });
+          }
+          if (extracting !== null) yield* planAhead(extracting);
+          extracting = batch.kind;
+        }
         yield* stageBatch(scope, state, batch);
         yield* Effect.logDebug("staged batch").pipe(Effect.annotateLogs({ kind: batch.kind, records: batch.records.length }));
         yield* progress("extract");
       })),
   );
-  // What each sent kind's digest learnt about the provider's links: how many are active, and whether
-  // a bulk feed sent every one of them again (then none drops, and the store need not look).
-  const hints = new Map<Kind, DeactivationHint>();
-  for (const [kind, loading] of state.digests) {
-    const mode = state.modes[kind];
-    if (mode === undefined) continue;
-    const digest = yield* Fiber.join(loading); // joined while staging: already there
-    hints.set(kind, { ...(digest.activeLinks === null ? {} : { activeLinks: digest.activeLinks }), noneDropped: mode === "bulk" && digest.allSeen });
-  }
-  for (const loading of state.digests.values()) yield* Fiber.interrupt(loading);
-  state.digests.clear();
+  yield* Effect.gen(function* () {
+    yield* extract;
+    // What each sent kind's digest learnt about the provider's links: how many are active, and whether
+    // a bulk feed sent every one of them again (then none drops, and the store need not look).
+    for (const [kind, loading] of state.digests) {
+      const mode = state.modes[kind];
+      if (mode === undefined) continue;
+      const digest = yield* Fiber.join(loading); // joined while staging: already there
+      hints.set(kind, { ...(digest.activeLinks === null ? {} : { activeLinks: digest.activeLinks }), noneDropped: mode === "bulk" && digest.allSeen });
+    }
+    for (const loading of state.digests.values()) yield* Fiber.interrupt(loading);
+    state.digests.clear();
+    yield* progress("plan");
+    if (extracting !== null) yield* planAhead(extracting);
+    if (planned !== null) yield* Fiber.join(planned);
+  }).pipe(Effect.onExit((exit) => Scope.close(planning, exit)));
   const kinds = KINDS.filter((kind) => state.modes[kind] !== undefined);
-  for (const kind of kinds) {
-    // Repeats of ids the digest knew were caught as they came; only a repeated new id needs a search.
-    const duplicates = yield* store.sealKind(scope, kind, { repeatsPossible: state.seen.get(kind)?.repeated ?? false });
-    const issues = duplicates.map((d) => duplicateIssue(kind, d.externalId, d.file === null ? null : { file: d.file, line: d.line ?? 0 }));
-    if (issues.length > 0) yield* store.recordIssues(scope, issues);
-    countErrors(state, issues);
-  }
-  state.seen.clear();
-
-  yield* progress("plan");
-  for (const kind of kinds) yield* planKind(scope, state, kind, options);
 
   yield* progress("safeguard");
   let tripped: string | null = null;
@@ -317,6 +368,7 @@ export const run = Effect.fn("SyncEngine.run")(function* (scope: RunScope, optio
     digests: new Map(),
     unchanged: { school: 0, class: 0, user: 0, enrollment: 0 },
     seen: new Map(),
+    phase: "extract",
     issueCount: 0,
   };
   return yield* runPhases(scope, state, options).pipe(
