@@ -1,7 +1,8 @@
 /**
  * The sync engine: extract → stage → plan → safeguard → load → finish, against the two ports.
- * Records stream through in batches and chunks; no kind is ever held whole in memory. A run that
- * fails, is cancelled or trips the safeguard applies nothing: the load is one transaction.
+ * Records stream through in batches and chunks; no kind is ever held whole in memory. Each kind is
+ * planned as soon as its batches end, while the source reads the next kinds. A run that fails, is
+ * cancelled or trips the safeguard applies nothing: the load is one transaction.
  */
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";

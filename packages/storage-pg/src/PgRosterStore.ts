@@ -570,12 +570,11 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     }
     const plan = await partitions.ensure(PLAN_TABLE, scope.runId);
     const resolved = spec.refKinds.map((_, i) => `w.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
-    const probing = kind === "user" && policy.createUsers;
     // Few rows to decide: each unlinked user probes the email and student-number indexes once. As a
     // subquery in the CASE the planner would rather hash every user of the tenant (its estimate
     // counts a probe per work row, linked ones too): 0.25–0.8 s for a quiet night's 3 000 users.
     // A lateral subquery with a limit can only probe, and only runs for unlinked users.
-    const probed = probing && rows < hashJoinRows;
+    const probed = kind === "user" && policy.createUsers && rows < hashJoinRows;
     const taken = (column: "email_key" | "student_number_key", alias: string) => `
         left join lateral (select true as taken from users u
           where w.link_entity_id is null and w.status <> 'tobedeleted' and u.tenant_id = $t and u.${column} = w.${column} limit 1) ${alias} on true`;
