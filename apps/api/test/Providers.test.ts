@@ -4,7 +4,7 @@
  * assignment, limits (body size, page size, manual-sync rate limit), syncs and runs with the
  * executor, audit rows, and the service endpoints (health, OpenAPI, docs).
  */
-import { ProviderRepository } from "@sis-sync/core";
+import { ProviderRepository, RunRepository } from "@sis-sync/core";
 import * as Effect from "effect/Effect";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -186,6 +186,23 @@ describe("mass assignment", () => {
 });
 
 describe("syncs and runs", () => {
+  it("status tells when the last finished run completed, even before the provider's last sync is written", async () => {
+    const provider = await createProvider(t);
+    const base = `/api/v1/providers/${provider.id}`;
+    // The executor finishes the run, then writes the provider's last sync: stop between the two.
+    const finishOnly = (dryRun: boolean) => t.run(Effect.gen(function* () {
+      const runs = yield* RunRepository;
+      const { run } = yield* runs.enqueue({ tenantId: TENANT, providerId: provider.id, isManual: true, dryRun });
+      yield* runs.start(run.id);
+      return yield* runs.finish(run.id, { status: "SUCCESS", stats: null, errorMessage: null });
+    }));
+    const dry = await finishOnly(true);
+    expect((await t.call("district", "GET", `${base}/sync/status`)).json).toEqual({ isRunning: false, lastSync: null, lastStatus: dry.status });
+    const real = await finishOnly(false);
+    const status = await t.call("district", "GET", `${base}/sync/status`);
+    expect(status.json).toEqual({ isRunning: false, lastSync: real.completedAt!.toISOString(), lastStatus: "SUCCESS" });
+  });
+
   it("queues a run (202), refuses a second (409), executes, reports status, history, run and issues", async () => {
     const provider = await createProvider(t);
     const base = `/api/v1/providers/${provider.id}`;
