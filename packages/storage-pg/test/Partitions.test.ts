@@ -11,6 +11,14 @@ import { openTestDatabase, testBackends, type TestDatabase } from "../src/testin
 const opened: Array<TestDatabase> = [];
 afterAll(() => Promise.all(opened.map((handle) => handle.close())));
 
+/** One `Partitions` per database, shared by callers as the store shares its own. */
+const shared = new WeakMap<TestDatabase, ReturnType<typeof makePartitions>>();
+const sharedFor = (handle: TestDatabase) => {
+  let partitions = shared.get(handle);
+  if (partitions === undefined) shared.set(handle, (partitions = makePartitions(handle.db, handle.backend)));
+  return partitions;
+};
+
 for (const backend of await testBackends()) {
   describe(`partitions: ${backend}`, () => {
     it("callers asking for one new partition at once all get it with its run defaults in place", async () => {
@@ -19,11 +27,11 @@ for (const backend of await testBackends()) {
       for (let round = 0; round < 5; round++) {
         const runId = randomUUID();
         const providerId = randomUUID();
-        // Each caller uses the partition as soon as its own call returns, as staging does.
+        // Each caller uses the partition as soon as its own call returns, as staging does. Two share
+        // one `Partitions` (a run staging while it plans); two have their own (another process).
         const names = await Promise.all(Array.from({ length: 4 }, async (_, i) => {
-          const partitions = makePartitions(handle.db, handle.backend);
-          const shared = i < 2 ? sharedFor(handle) : partitions;
-          const name = await shared.ensure("sis_raw_enrollments", runId, providerId);
+          const partitions = i < 2 ? sharedFor(handle) : makePartitions(handle.db, handle.backend);
+          const name = await partitions.ensure("sis_raw_enrollments", runId, providerId);
           await sql.raw(`insert into ${name} (seq, external_id) values (${round * 10 + i}, 'e${i}')`).execute(handle.db);
           return name;
         }));
@@ -36,11 +44,3 @@ for (const backend of await testBackends()) {
     });
   });
 }
-
-/** One `Partitions` per database, shared by callers as the store shares its own. */
-const shared = new WeakMap<TestDatabase, ReturnType<typeof makePartitions>>();
-const sharedFor = (handle: TestDatabase) => {
-  let partitions = shared.get(handle);
-  if (partitions === undefined) shared.set(handle, (partitions = makePartitions(handle.db, handle.backend)));
-  return partitions;
-};
