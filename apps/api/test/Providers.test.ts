@@ -186,10 +186,10 @@ describe("mass assignment", () => {
 });
 
 describe("syncs and runs", () => {
-  it("status tells when the last finished run completed, even before the provider's last sync is written", async () => {
+  it("status: a run's finish is its provider's last sync at once, unless it was a dry run", async () => {
     const provider = await createProvider(t);
     const base = `/api/v1/providers/${provider.id}`;
-    // The executor finishes the run, then writes the provider's last sync: stop between the two.
+    // Nothing but the finish itself: a poller that sees the run finished must see its last sync too.
     const finishOnly = (dryRun: boolean) => t.run(Effect.gen(function* () {
       const runs = yield* RunRepository;
       const { run } = yield* runs.enqueue({ tenantId: TENANT, providerId: provider.id, isManual: true, dryRun });

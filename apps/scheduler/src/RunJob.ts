@@ -2,8 +2,8 @@
  * One leased run, executed to its end: the provider loaded, `RunExecutor.execute` run under the
  * lease with a heartbeat, and every write dropped once the lease is gone. The database fences the
  * load itself (`PgRosterStore.apply` checks the lease token in its transaction); this module keeps
- * a stalled or superseded worker from also touching the run's status and progress, the provider's
- * `lastSyncAt` or the staging of other runs, and stops it at its next checkpoint.
+ * a stalled or superseded worker from also touching the run's status and progress (and with the
+ * status the provider's `lastSyncAt`) or the staging of other runs, and stops it at its next checkpoint.
  */
 import {
   ProviderRepository, RosterStore, RunExecutor, RunRepository, type Provider, type RosterSource, type RunPhase, type SyncRun,
@@ -129,10 +129,6 @@ export const run = Effect.fn("RunJob.run")(function* (leased: PgRunLeases.Leased
         return runs.finish(runId, { ...outcome, errorMessage });
       }),
   });
-  const guardedProviders = ProviderRepository.of({
-    ...providers,
-    touchLastSync: (id, at) => Effect.suspend(() => (holds(control) ? providers.touchLastSync(id, at) : Effect.void)),
-  });
   const guardedStore = RosterStore.of({
     ...store,
     pruneStaging: (providerId, keep) => Effect.suspend(() => (holds(control) ? store.pruneStaging(providerId, keep) : Effect.succeed(0))),
@@ -164,7 +160,6 @@ export const run = Effect.fn("RunJob.run")(function* (leased: PgRunLeases.Leased
     const provider = loaded.provider;
     const executed = yield* RunExecutor.execute(queued, provider, { leaseToken, ...options.execute }).pipe(
       Effect.provideService(RunRepository, guardedRuns),
-      Effect.provideService(ProviderRepository, guardedProviders),
       Effect.provideService(RosterStore, guardedStore),
       Effect.provide(options.sourceLayer(provider)),
       Effect.map(({ run: finished }): JobResult => (holds(control) ? { type: "finished", run: finished } : { type: "lease-lost" })),

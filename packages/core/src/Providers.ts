@@ -102,6 +102,10 @@ export class RunRepository extends Context.Service<RunRepository, {
   /** Moves a PENDING run to IN_PROGRESS (used by one-shot callers such as the CLI). */
   readonly start: (runId: string) => Effect.Effect<SyncRun, RosterStoreError>;
   readonly setPhase: (runId: string, phase: RunPhase, progress: RunProgress | null) => Effect.Effect<void, RosterStoreError>;
+  /**
+   * Records the run's outcome. A finished run that is not a dry run becomes its provider's last sync
+   * (`lastSyncAt` = its `completedAt`) in the same write, so no reader sees one without the other.
+   */
   readonly finish: (runId: string, outcome: {
     readonly status: FinalStatus;
     readonly stats: SyncStats | null;

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect";
 import { resolveOptions } from "./ProviderConfig";
-import { ProviderRepository, RunRepository, type Provider, type RunPhase, type RunProgress, type SyncRun } from "./Providers";
+import { RunRepository, type Provider, type RunPhase, type RunProgress, type SyncRun } from "./Providers";
 import { RosterStore, type RosterStoreError } from "./RosterStore";
 import * as SyncEngine from "./SyncEngine";
 
@@ -41,7 +41,6 @@ const throttled = (write: (phase: RunPhase, progress: RunProgress) => Effect.Eff
 
 export const execute = Effect.fn("RunExecutor.execute")(function* (run: SyncRun, provider: Provider, options: ExecuteOptions = {}) {
   const runs = yield* RunRepository;
-  const providers = yield* ProviderRepository;
   const store = yield* RosterStore;
   const resolved = resolveOptions(provider.options);
   const scope = { runId: run.id, tenantId: run.tenantId, providerId: run.providerId, leaseToken: options.leaseToken };
@@ -61,8 +60,8 @@ export const execute = Effect.fn("RunExecutor.execute")(function* (run: SyncRun,
       Effect.succeed({ status: "FAILURE" as const, stats: null, errorMessage: `Storage error: ${e.message}`, issueCount: 0, applied: false })),
   );
   yield* Effect.logInfo("run finished").pipe(Effect.annotateLogs({ status: outcome.status, error: outcome.errorMessage ?? undefined }));
+  // Also the provider's last sync, unless a dry run: one write, so no reader sees one without the other.
   const finished = yield* runs.finish(run.id, { status: outcome.status, stats: outcome.stats, errorMessage: outcome.errorMessage });
-  if (!run.dryRun) yield* providers.touchLastSync(provider.id, finished.completedAt ?? new Date());
   yield* store.pruneStaging(provider.id, options.keepStagedRuns ?? 5);
   return { run: finished, outcome };
 }, (effect, run) => Effect.annotateLogs(effect, { runId: run.id, providerId: run.providerId, tenantId: run.tenantId }));

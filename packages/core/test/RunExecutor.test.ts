@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
-import { RunRepository, type RunPhase } from "../src/Providers";
+import { ProviderRepository, RunRepository, type RunPhase } from "../src/Providers";
 import * as F from "../src/testing/Fixtures";
 import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
 import { syncOnce } from "../src/testing/RosterStoreContract";
@@ -41,4 +41,14 @@ describe("RunExecutor progress", () => {
       assert.deepStrictEqual(writes.at(-1)!.staged, { schools: 3, classes: 12, users: 72, enrollments: 192 });
     }).pipe(Effect.provide(recording(writes)));
   });
+
+  it.effect("a finished run is its provider's last sync; a dry run is not", () =>
+    Effect.gen(function* () {
+      const providers = yield* ProviderRepository;
+      const records = F.district({ schools: 1, classesPerSchool: 1, students: 3, classesPerStudent: 1 }).all;
+      const dry = yield* syncOnce({ tenantId: "t-last", records, dryRun: true });
+      assert.strictEqual((yield* providers.get(dry.run.providerId))?.lastSyncAt, null);
+      const real = yield* syncOnce({ tenantId: "t-last", records });
+      assert.strictEqual((yield* providers.get(real.run.providerId))?.lastSyncAt, real.run.completedAt);
+    }).pipe(Effect.provide(MemoryRosterStore.layer())));
 });

@@ -98,14 +98,20 @@ export const makeWith = (handle: PgHandle) => {
     finish: (runId, outcome) =>
       attempt("finish run", async () => {
         const row = isUuid(runId)
-          ? await db.updateTable("sis_sync_runs").set({
-            status: outcome.status,
-            stats: outcome.stats === null ? null : JSON.stringify(outcome.stats),
-            error_message: outcome.errorMessage,
-            phase: "finish",
-            completed_at: sql<Date>`now()`,
-            lease_expires_at: null,
-          }).where("id", "=", runId).returningAll().executeTakeFirst()
+          ? await db.transaction().execute(async (trx) => {
+            const finished = await trx.updateTable("sis_sync_runs").set({
+              status: outcome.status,
+              stats: outcome.stats === null ? null : JSON.stringify(outcome.stats),
+              error_message: outcome.errorMessage,
+              phase: "finish",
+              completed_at: sql<Date>`now()`,
+              lease_expires_at: null,
+            }).where("id", "=", runId).returningAll().executeTakeFirst();
+            if (finished && !finished.dry_run) {
+              await trx.updateTable("sis_providers").set({ last_sync_at: finished.completed_at }).where("id", "=", finished.provider_id).execute();
+            }
+            return finished;
+          })
           : undefined;
         if (!row) throw new Error(`unknown run ${runId}`);
         return toRun(row);

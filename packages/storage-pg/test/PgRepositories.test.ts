@@ -152,6 +152,8 @@ for (const backend of await testBackends()) {
         assert.deepStrictEqual([finished.status, finished.phase, finished.issueCount, finished.errorMessage], ["CANCELLED", "finish", 3, "Cancelled on request"]);
         assert.deepStrictEqual(finished.stats as unknown, stats);
         assert.ok(finished.completedAt instanceof Date);
+        const providers = yield* ProviderRepository;
+        assert.strictEqual((yield* providers.get(provider.id))?.lastSyncAt, null, "a dry run is not a sync");
 
         const next = yield* runs.enqueue({ tenantId, providerId: provider.id, isManual: false });
         assert.ok(next.created, "a finished run frees the provider");
@@ -160,6 +162,12 @@ for (const backend of await testBackends()) {
         assert.deepStrictEqual((yield* runs.list(provider.id, { limit: 10, offset: 0 })).map((r) => r.id), [next.run.id, run.id]);
         assert.strictEqual(yield* runs.get("nope"), null);
         assert.match((yield* Effect.flip(runs.start(next.run.id))).message, /cannot start: it is CANCELLED/);
+
+        const real = yield* runs.enqueue({ tenantId, providerId: provider.id, isManual: true });
+        yield* runs.start(real.run.id);
+        const synced = yield* runs.finish(real.run.id, { status: "FAILURE", stats: null, errorMessage: "feed unreadable" });
+        assert.strictEqual((yield* providers.get(provider.id))?.lastSyncAt?.toISOString(), synced.completedAt!.toISOString(),
+          "a finished run is its provider's last sync, in the same write");
       }));
 
     it.effect("leases: claim skips locked runs, renew extends a held lease, expiry fails the run; a cron slot enqueues once", () =>

@@ -90,15 +90,11 @@ const status = defineRoute<typeof S.ProviderIdParams.Type>({
       const current = recent.find((r) => OPEN.includes(r.status));
       const lastFinished = recent.find((r) => !OPEN.includes(r.status));
       const secrets = secretValues(provider.providerType, provider.config);
-      // The provider's last sync is written just after its run is finished: between the two writes
-      // the finished run already tells when it completed.
-      const completed = lastFinished !== undefined && !lastFinished.dryRun ? lastFinished.completedAt : null;
-      const lastSync = completed !== null && (provider.lastSyncAt === null || completed > provider.lastSyncAt) ? completed : provider.lastSyncAt;
       return {
         status: 200 as const,
         body: {
           isRunning: current !== undefined,
-          lastSync: lastSync === null ? null : lastSync.toISOString(),
+          lastSync: provider.lastSyncAt === null ? null : provider.lastSyncAt.toISOString(),
           lastStatus: lastFinished?.status ?? null,
           ...(current === undefined ? {} : { currentRun: runView(current, secrets) }),
         },

@@ -363,8 +363,12 @@ const makeRuns = (db: MemoryState) => {
     start: (runId) => Effect.sync(() => update(runId, { status: "IN_PROGRESS", phase: "extract", startedAt: new Date() })),
     setPhase: (runId, phase, progress) => Effect.sync(() => void update(runId, { phase, progress })),
     finish: (runId, outcome) =>
-      Effect.sync(() =>
-        update(runId, { status: outcome.status, stats: outcome.stats, errorMessage: outcome.errorMessage, phase: "finish", completedAt: new Date() })),
+      Effect.sync(() => {
+        const run = update(runId, { status: outcome.status, stats: outcome.stats, errorMessage: outcome.errorMessage, phase: "finish", completedAt: new Date() });
+        const provider = db.providers.get(run.providerId);
+        if (!run.dryRun && provider) db.providers.set(provider.id, { ...provider, lastSyncAt: run.completedAt });
+        return run;
+      }),
     get: (runId) => Effect.sync(() => db.runs.get(runId) ?? null),
     list: (providerId, page) =>
       Effect.sync(() =>
