@@ -117,11 +117,15 @@ const bind = (text: string, values: Readonly<Record<string, unknown>>): RawBuild
 
 // ---------------------------------------------------------------------------------------------
 
-/** A planning work set as built: what from, its rows, and how many of them have a link already. */
-interface WorkSet {
-  readonly inputs: string;
+/** A planning work set's rows, and how many of them have a link already. */
+interface WorkSize {
   readonly rows: number;
   readonly linked: number;
+}
+
+/** A work set as built: what from, and its size. */
+interface WorkSet extends WorkSize {
+  readonly inputs: string;
 }
 
 export interface PgRosterStoreOptions {
@@ -374,7 +378,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     scope: RunScope,
     kind: Kind,
     modes: Partial<Record<Kind, FeedMode>>,
-  ): Promise<{ readonly rows: number; readonly linked: number }> => {
+  ): Promise<WorkSize> => {
     const spec = KIND_SPECS[kind];
     const provider = uuidLit(scope.providerId);
     const table = partitionName(WORK_TABLE[kind], scope.runId);
@@ -418,7 +422,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   /** `buildWorkIn` in a transaction of its own; remembers what the set was built from. */
-  const buildWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<{ readonly table: string; readonly rows: number; readonly linked: number }> => {
+  const buildWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<WorkSize & { readonly table: string }> => {
     // Tables are resolved (and created when missing) before the transaction: on PGlite a
     // statement outside it would wait for the one connection the transaction holds.
     const tables = await runTables(scope);
@@ -430,7 +434,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   /** The kind's work set, rebuilt first when its inputs changed since it was built. */
-  const currentWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<{ readonly table: string; readonly rows: number; readonly linked: number }> => {
+  const currentWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<WorkSize & { readonly table: string }> => {
     const built = workSets.get(workKey(scope, kind));
     return built?.inputs === workInputs(scope, kind, modes)
       ? { table: partitionName(WORK_TABLE[kind], scope.runId), rows: built.rows, linked: built.linked }
