@@ -43,7 +43,6 @@ export class ProviderRepository extends Context.Service<ProviderRepository, {
   readonly list: (tenantId: string | null) => Effect.Effect<ReadonlyArray<Provider>, RosterStoreError>;
   readonly update: (id: string, patch: Partial<Omit<NewProvider, "tenantId" | "providerType">>) => Effect.Effect<Provider | null, RosterStoreError>;
   readonly remove: (id: string) => Effect.Effect<boolean, RosterStoreError>;
-  readonly touchLastSync: (id: string, at: Date) => Effect.Effect<void, RosterStoreError>;
 }>()("@sis-sync/core/ProviderRepository") {}
 
 export const RUN_STATUSES = ["PENDING", "IN_PROGRESS", "SUCCESS", "PARTIAL", "FAILURE", "CANCELLED"] as const;

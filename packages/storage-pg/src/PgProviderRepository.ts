@@ -106,11 +106,6 @@ export const makeWith = (handle: PgHandle, cipher: ConfigCipherShape) => {
         const result = await db.deleteFrom("sis_providers").where("id", "=", id).executeTakeFirst();
         return Number(result.numDeletedRows) > 0;
       }),
-    touchLastSync: (id, at) =>
-      attempt("touch provider", async () => {
-        if (!isUuid(id)) return;
-        await db.updateTable("sis_providers").set({ last_sync_at: at }).where("id", "=", id).execute();
-      }),
   });
 };
 

@@ -329,11 +329,6 @@ const makeProviders = (db: MemoryState) => {
         return next;
       }),
     remove: (id) => Effect.sync(() => db.providers.delete(id)),
-    touchLastSync: (id, at) =>
-      Effect.sync(() => {
-        const p = db.providers.get(id);
-        if (p) db.providers.set(id, { ...p, lastSyncAt: at });
-      }),
   });
   return store;
 };
