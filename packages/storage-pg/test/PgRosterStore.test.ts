@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer";
 import { sql } from "kysely";
 import { randomUUID } from "node:crypto";
 import { PgDatabase } from "../src/PgDatabase";
+import * as PgRosterStore from "../src/PgRosterStore";
 import { PgRunLeases } from "../src/PgRunLeases";
 import { layerTest, testBackends } from "../src/testing/index";
 
@@ -395,6 +396,54 @@ for (const backend of backends) {
         assert.ok(back.active && back.deactivatedAt === null);
         assert.strictEqual(back.id, after.get("Lstu3")!.id);
       }));
+
+    if (sqlBackend) {
+      it.effect("a first sync's enrollments are planned by one rule row, which a store in another process loads", () =>
+        Effect.gen(function* () {
+          const store = yield* RosterStore;
+          const handle = yield* PgDatabase;
+          const tenantId = newTenant();
+          const scope = yield* newScope(tenantId);
+          const d = F.district({ prefix: "R", schools: 1, classesPerSchool: 2, students: 3, classesPerStudent: 2 });
+          const modes: Partial<Record<Kind, FeedMode>> = { school: "bulk", class: "bulk", user: "bulk", enrollment: "delta" };
+          const enrollments = [
+            ...d.enrollments,
+            F.enrollment("Rbad", "no-such-class", "Rstu0"),
+            F.tobedeleted(F.enrollment("Rnever", "Rcls0", "Rstu0")),
+          ];
+          const planned: Record<string, unknown> = {};
+          for (const [kind, records] of [["school", d.schools], ["class", d.classes], ["user", d.users], ["enrollment", enrollments]] as const) {
+            yield* store.stage(scope, kind, records.map((r, i) => stagedRow(i + 1, r)));
+            yield* store.sealKind(scope, kind);
+            yield* store.countStaged(scope, kind);
+            planned[kind] = yield* store.planInStore(scope, kind, modes, { createUsers: true });
+          }
+          assert.deepStrictEqual(planned["enrollment"], { created: d.enrollments.length, updated: 0, reactivated: 0, deleted: 0, rejected: 1 });
+          const plan = yield* Effect.promise(() =>
+            sql<{ seq: number; action: string }>`select seq, action from sis_sync_plan where run_id = ${scope.runId}::uuid and kind = 'enrollment'`
+              .execute(handle.db));
+          assert.deepStrictEqual(plan.rows, [{ seq: -1, action: "create" }]);
+          const issues = yield* Effect.promise(() =>
+            sql<{ external_id: string; code: string }>`select external_id, code from sis_row_issues where run_id = ${scope.runId}::uuid`
+              .execute(handle.db));
+          assert.deepStrictEqual(issues.rows, [{ external_id: "Rbad", code: "unknown_reference" }]);
+
+          // A store that did not plan the run (another process) knows nothing of it but what the database holds.
+          const other = PgRosterStore.makeWith(handle);
+          yield* other.apply(scope, Object.entries(modes).map(([kind, mode]) => ({ kind: kind as Kind, mode: mode! })));
+          const loaded = yield* roster(tenantId, "enrollment");
+          assert.deepStrictEqual(loaded.map((e) => e.links[0]!.externalId).sort(), d.enrollments.map((e) => e.externalId).sort());
+          assert.strictEqual(new Set(loaded.map((e) => e.id)).size, loaded.length);
+          const classIds = new Map((yield* roster(tenantId, "class")).map((c) => [c.links[0]!.externalId, c.id]));
+          const userIds = new Map((yield* roster(tenantId, "user")).map((u) => [u.links[0]!.externalId, u.id]));
+          for (const e of d.enrollments) {
+            const row = loaded.find((x) => x.links[0]!.externalId === e.externalId)!;
+            assert.ok(row.active && row.links.length === 1 && row.links[0]!.active);
+            assert.strictEqual(row.fields["classId"], classIds.get(e.fields.classExternalId));
+            assert.strictEqual(row.fields["userId"], userIds.get(e.fields.userExternalId));
+          }
+        }));
+    }
 
     it.effect("an entity fed by two providers stays active until neither feeds it", () =>
       Effect.gen(function* () {
