@@ -6,15 +6,13 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import * as References from "effect/References";
 import * as Stream from "effect/Stream";
-import { ProviderRepository, RunRepository } from "../src/Providers";
+import { RunRepository } from "../src/Providers";
 import { RosterSource, type SourceBatch } from "../src/RosterSource";
 import { RosterStore, RosterStoreError } from "../src/RosterStore";
-import * as RunExecutor from "../src/RunExecutor";
 import * as F from "../src/testing/Fixtures";
 import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
-import { rosterOf } from "../src/testing/RosterStoreContract";
+import { rosterOf, syncOnce } from "../src/testing/RosterStoreContract";
 import * as StaticRosterSource from "../src/testing/StaticRosterSource";
 
 const district = () => F.district({ schools: 2, classesPerSchool: 3, students: 20, classesPerStudent: 2 });
@@ -52,17 +50,7 @@ const recording = (log: Array<string>, beforePlan?: Hook) => {
 };
 
 const runWith = (tenantId: string, source: Layer.Layer<RosterSource>) =>
-  Effect.gen(function* () {
-    const providers = yield* ProviderRepository;
-    const runs = yield* RunRepository;
-    const provider = yield* providers.create({ tenantId, providerType: "ONEROSTER_CSV", name: "sis", config: { localPath: "/fixtures" } });
-    const { run } = yield* runs.enqueue({ tenantId, providerId: provider.id, isManual: true });
-    const started = yield* runs.start(run.id);
-    return (yield* RunExecutor.execute(started, provider).pipe(
-      Effect.provide(source),
-      Effect.provideService(References.MinimumLogLevel, "Warn"),
-    )).run;
-  });
+  syncOnce({ tenantId, records: [], source }).pipe(Effect.map((result) => result.run));
 
 const last = (log: ReadonlyArray<string>, entry: string) => log.lastIndexOf(entry);
 

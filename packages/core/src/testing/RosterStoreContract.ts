@@ -11,7 +11,7 @@ import * as Plan from "../Plan";
 import { ProviderRepository, RunRepository } from "../Providers";
 import type { AnyRecord, Kind } from "../Roster";
 import { RosterReader, type RosterEntity } from "../RosterReader";
-import type { FeedMode } from "../RosterSource";
+import type { FeedMode, RosterSource } from "../RosterSource";
 import type { RosterStore } from "../RosterStore";
 import * as RunExecutor from "../RunExecutor";
 import * as F from "./Fixtures";
@@ -30,6 +30,8 @@ export interface SyncRequest {
   readonly chunkSize?: number;
   readonly failAfterBatches?: number;
   readonly cancelled?: boolean;
+  /** A source of the test's own, instead of a static feed of `records` in batches of 7. */
+  readonly source?: Layer.Layer<RosterSource>;
 }
 
 /** Creates the provider on first use, queues a run and executes it against a static feed. */
@@ -47,7 +49,7 @@ export const syncOnce = (req: SyncRequest) =>
     });
     const started = yield* runs.start(run.id);
     if (req.cancelled) yield* runs.requestCancel(run.id);
-    const source = StaticRosterSource.layer({
+    const source = req.source ?? StaticRosterSource.layer({
       records: req.records,
       ...(req.modes ? { modes: req.modes } : {}),
       ...(req.failAfterBatches === undefined ? {} : { failAfterBatches: req.failAfterBatches }),
