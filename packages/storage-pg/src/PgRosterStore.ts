@@ -45,6 +45,8 @@ const HASH_JOIN_ROWS = 50_000;
 const CREATE_RULE_SEQ = -1;
 /** Kinds that other kinds refer to: their ids are resolved through plan rows, so they never take the rule. */
 const REFERENCED_KINDS: ReadonlySet<Kind> = new Set(KINDS.flatMap((kind) => KIND_SPECS[kind].refKinds));
+/** Users never take the rule either: an unlinked user may match an existing one. */
+const mayTakeRule = (kind: Kind) => kind !== "user" && !REFERENCED_KINDS.has(kind);
 /** The id a create gets from a prefix (a UUIDv7 without its last 8 hex digits) and the row's seq. */
 const seqId = (prefix: string, seq: string) => `('${prefix}' || lpad(to_hex(${seq}), 8, '0'))::uuid`;
 /** Whether every ref of the work row (alias `alias`) resolved. */
@@ -580,8 +582,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
    * `Plan.decide` for every candidate that needs no matching, as statements over the work set: the
    * decisions go straight into the plan table (new ids are a UUIDv7 prefix and the row's seq), or
    * as one rule when they are all creates (`CREATE_RULE_SEQ`), and rows with a reference that does
-   * not resolve become issues. Refs travel as NULL, as `savePlan`
-   * sends a ref equal to the resolved one: the load takes them from the work set. An unlinked user
+   * not resolve become issues. Refs travel as NULL, as `savePlan` sends a ref equal to the resolved
+   * one: the load takes them from the work set. An unlinked user
    * is created only when no user of the tenant has its email or student number key (the probes
    * `candidatesBy` makes); otherwise, or without creation, it stays for the engine.
    */
@@ -605,7 +607,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const resolved = refsResolved(spec, "w");
     // No row has a link (a first sync) and no kind refers to this one: every row is a create, or a
     // rejection, or (a delete of an unknown id) nothing. One rule row says so for all of them.
-    const byRule = linked === 0 && kind !== "user" && !REFERENCED_KINDS.has(kind);
+    const byRule = linked === 0 && mayTakeRule(kind);
     // Few rows to decide: each unlinked user probes the email and student-number indexes once. As a
     // subquery in the CASE the planner would rather hash every user of the tenant (its estimate
     // counts a probe per work row, linked ones too): 0.25–0.8 s for a quiet night's 3 000 users.
@@ -771,10 +773,12 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     if (exists.rows[0]?.ok !== true) await buildWorkIn(trx, tables, scope, kind, lastModes.get(scope.runId) ?? {});
 
     // Created by the kind's rule (`CREATE_RULE_SEQ`): the rows, their ids and refs all come from the work set.
-    const rule = await sql<{ prefix: string }>`
-      select left(entity_id::text, 28) as prefix from ${raw(tables.plan)}
-      where kind = ${kind} and seq = ${CREATE_RULE_SEQ}`.execute(trx);
-    const rulePrefix = rule.rows[0]?.prefix;
+    const rule = mayTakeRule(kind)
+      ? await sql<{ prefix: string }>`
+        select left(entity_id::text, 28) as prefix from ${raw(tables.plan)}
+        where kind = ${kind} and seq = ${CREATE_RULE_SEQ}`.execute(trx)
+      : null;
+    const rulePrefix = rule?.rows[0]?.prefix;
 
     const value = (f: { readonly column: string; readonly orElse?: string }) =>
       f.orElse === undefined ? `s.${f.column}` : `coalesce(s.${f.column}, ${f.orElse})`;
