@@ -497,7 +497,8 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
              ${users ? `, ${candidatesBy("email_key")} as by_email, ${candidatesBy("student_number_key")} as by_student_number` : ""}
       from ${table} w
       where w.seq > $after
-        and not exists (select 1 from ${plan} p where p.kind = '${kind}' and p.seq = w.seq)
+        and not exists (select 1 from ${plan} p where p.kind = '${kind}' and p.seq = w.seq)${mayTakeRule(kind) ? `
+        and not exists (select 1 from ${plan} r where r.kind = '${kind}' and r.seq = ${CREATE_RULE_SEQ})` : ""}
       order by w.seq
       limit $limit`, { p: scope.providerId, t: scope.tenantId, after: afterSeq, limit }).execute(db);
     const rows = packed

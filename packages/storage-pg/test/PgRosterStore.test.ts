@@ -423,6 +423,7 @@ for (const backend of backends) {
             sql<{ seq: number; action: string }>`select seq, action from sis_sync_plan where run_id = ${scope.runId}::uuid and kind = 'enrollment'`
               .execute(handle.db));
           assert.deepStrictEqual(plan.rows, [{ seq: -1, action: "create" }]);
+          assert.deepStrictEqual(yield* store.planCandidates(scope, "enrollment", modes, 0, 100), [], "the rule decided them all");
           const issues = yield* Effect.promise(() =>
             sql<{ external_id: string; code: string }>`select external_id, code from sis_row_issues where run_id = ${scope.runId}::uuid`
               .execute(handle.db));
