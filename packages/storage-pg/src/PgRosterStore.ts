@@ -52,6 +52,9 @@ const seqId = (prefix: string, seq: string) => `('${prefix}' || lpad(to_hex(${se
 /** Whether every ref of the work row (alias `alias`) resolved. */
 const refsResolved = (spec: KindSpec, alias: string) =>
   spec.refKinds.map((_, i) => `${alias}.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
+/** The work rows a create rule creates. */
+const ruleCreates = (spec: KindSpec, alias: string) =>
+  `${alias}.link_entity_id is null and ${alias}.status <> 'tobedeleted' and ${refsResolved(spec, alias)}`;
 
 const affected = (result: { readonly numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n);
 
@@ -573,9 +576,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     await raw(`
       insert into ${plan} (kind, seq, action, entity_id, matched_by)
       values ('${spec.kind}', ${CREATE_RULE_SEQ}, 'create', '${prefix}00000000'::uuid, null)`).execute(trx);
-    const created = await raw(`
-      select count(*)::int as n from ${work} w
-      where w.link_entity_id is null and w.status <> 'tobedeleted' and ${refsResolved(spec, "w")}`).execute(trx);
+    const created = await raw(`select count(*)::int as n from ${work} w where ${ruleCreates(spec, "w")}`).execute(trx);
     return (created.rows[0] as { n: number }).n;
   };
 
@@ -798,7 +799,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
       ? { id: "p.entity_id", from: source("('create')") }
       : {
         id: seqId(rulePrefix, "s.seq"),
-        from: `from ${work} s where s.link_entity_id is null and s.status <> 'tobedeleted' and ${refsResolved(spec, "s")}`,
+        from: `from ${work} s where ${ruleCreates(spec, "s")}`,
       };
     const linkColumns = "tenant_id, provider_id, kind, external_id, entity_id, content_hash, active, deactivated_at, last_run_id, created_at, updated_at";
     let written = 0;
