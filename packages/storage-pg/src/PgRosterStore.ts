@@ -36,19 +36,16 @@ const HASH_JOIN_ROWS = 50_000;
 
 /**
  * The seq of a plan row that is a rule rather than a decision: "create every row of the kind's work
- * set that has no link and resolves its refs, with the id <the rule's id without its last 8 digits>
- * + the row's seq in hex". A first sync plans its enrollments (most of a district's rows) with this
- * one row instead of one row each (1.7 s for 700 000), and the load reads them from the work set
- * alone instead of joining the plan back (0.7 s per statement). Staged seqs count from 1: no join
- * on seq ever meets the rule.
+ * set that has no link and resolves its refs, under the id the work set gave it". A first sync plans
+ * its enrollments (most of a district's rows) with this one row instead of one row each (1.7 s for
+ * 700 000), and the load reads them from the work set alone instead of joining the plan back (0.7 s
+ * per statement). Staged seqs count from 1: no join on seq ever meets the rule.
  */
 const CREATE_RULE_SEQ = -1;
 /** Kinds that other kinds refer to: their ids are resolved through plan rows, so they never take the rule. */
 const REFERENCED_KINDS: ReadonlySet<Kind> = new Set(KINDS.flatMap((kind) => KIND_SPECS[kind].refKinds));
 /** Users never take the rule either: an unlinked user may match an existing one. */
 const mayTakeRule = (kind: Kind) => kind !== "user" && !REFERENCED_KINDS.has(kind);
-/** The id a create gets from a prefix (a UUIDv7 without its last 8 hex digits) and the row's seq. */
-const seqId = (prefix: string, seq: string) => `('${prefix}' || lpad(to_hex(${seq}), 8, '0'))::uuid`;
 /** Whether every ref of the work row (alias `alias`) resolved. */
 const refsResolved = (spec: KindSpec, alias: string) =>
   spec.refKinds.map((_, i) => `${alias}.ref${i + 1}_entity_id is not null`).join(" and ") || "true";
@@ -391,8 +388,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
 
   /**
    * Builds the kind's planning work set in one set-based statement (hash joins over the whole
-   * kind): every valid staged row that needs a decision, with its link state and resolved refs.
-   * Returns the table name and its row count.
+   * kind): every valid staged row that needs a decision, with its link state, its resolved refs
+   * and, without a link, the id it is created under (a UUIDv7 prefix and its seq, so ids increase
+   * in feed order; made once here, whether a plan row or the create rule takes it). Returns its size.
    */
   const buildWorkIn = async (
     trx: Transaction<any>,
@@ -426,6 +424,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         select s.seq, s.external_id, s.status, s.hash, s.file, s.line, ${spec.fields.map((f) => `s.${f.column}`).join(", ")},
                ${spec.keys ? "s.email_key, s.student_number_key," : ""}
                l.entity_id as link_entity_id, l.active as link_active, l.content_hash as link_hash,
+               case when l.entity_id is null then ('${EntityId.uuidv7Prefix()}' || lpad(to_hex(s.seq), 8, '0'))::uuid end as new_id,
                coalesce(e.active, false) as entity_active
                ${refs.map((r) => `, ${r.expr}`).join("")}
         from ${tables.staging[kind]} s
@@ -572,17 +571,18 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   };
 
   /** Saves the kind's create rule (`CREATE_RULE_SEQ`); returns how many rows it creates. */
-  const planByRule = async (trx: Transaction<any>, plan: string, work: string, spec: KindSpec, prefix: string): Promise<number> => {
+  const planByRule = async (trx: Transaction<any>, plan: string, work: string, spec: KindSpec): Promise<number> => {
+    // The ids are the work set's; the rule's own is a placeholder for the column.
     await raw(`
       insert into ${plan} (kind, seq, action, entity_id, matched_by)
-      values ('${spec.kind}', ${CREATE_RULE_SEQ}, 'create', '${prefix}00000000'::uuid, null)`).execute(trx);
+      values ('${spec.kind}', ${CREATE_RULE_SEQ}, 'create', '00000000-0000-0000-0000-000000000000'::uuid, null)`).execute(trx);
     const created = await raw(`select count(*)::int as n from ${work} w where ${ruleCreates(spec, "w")}`).execute(trx);
     return (created.rows[0] as { n: number }).n;
   };
 
   /**
    * `Plan.decide` for every candidate that needs no matching, as statements over the work set: the
-   * decisions go straight into the plan table (new ids are a UUIDv7 prefix and the row's seq), or
+   * decisions go straight into the plan table (a create takes the id the work set gave its row), or
    * as one rule when they are all creates (`CREATE_RULE_SEQ`), and rows with a reference that does
    * not resolve become issues. Refs travel as NULL, as `savePlan` sends a ref equal to the resolved
    * one: the load takes them from the work set. An unlinked user
@@ -624,7 +624,6 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const create = kind !== "user" ? "'create'"
       : policy.createUsers ? `case when ${unmatched("email_key", "te")} and ${unmatched("student_number_key", "tn")} then 'create' end`
       : "null";
-    const prefix = EntityId.uuidv7Prefix();
     const decide = `case
             when w.status = 'tobedeleted' then (case when w.link_active then 'delete' end)
             when not (${resolved}) then null
@@ -632,10 +631,10 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
             when w.link_active and w.entity_active then 'update'
             else 'reactivate' end`;
     await tx(async (trx) => {
-      const inserted = byRule ? await planByRule(trx, plan, work, spec, prefix) : affected(await bind(`
+      const inserted = byRule ? await planByRule(trx, plan, work, spec) : affected(await bind(`
         insert into ${plan} (kind, seq, action, entity_id, matched_by)
         select '${kind}', w.seq, a.action,
-               case when a.action = 'create' then ${seqId(prefix, "w.seq")} else w.link_entity_id end,
+               case when a.action = 'create' then w.new_id else w.link_entity_id end,
                case when a.action = 'create' then null else 'externalId' end
         from ${work} w${probed ? taken("email_key", "te") + taken("student_number_key", "tn") : ""}
         cross join lateral (select ${decide} as action) a
@@ -775,16 +774,12 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     if (exists.rows[0]?.ok !== true) await buildWorkIn(trx, tables, scope, kind, lastModes.get(scope.runId) ?? {});
 
     // Created by the kind's rule (`CREATE_RULE_SEQ`): the rows, their ids and refs all come from the work set.
-    const rule = mayTakeRule(kind)
-      ? await sql<{ prefix: string }>`
-        select left(entity_id::text, 28) as prefix from ${raw(tables.plan)}
-        where kind = ${kind} and seq = ${CREATE_RULE_SEQ}`.execute(trx)
-      : null;
-    const rulePrefix = rule?.rows[0]?.prefix;
+    const byRule = mayTakeRule(kind) && (await sql`
+      select 1 from ${raw(tables.plan)} where kind = ${kind} and seq = ${CREATE_RULE_SEQ}`.execute(trx)).rows.length > 0;
 
     const value = (f: { readonly column: string; readonly orElse?: string }) =>
       f.orElse === undefined ? `s.${f.column}` : `coalesce(s.${f.column}, ${f.orElse})`;
-    const ref = (n: number) => rulePrefix === undefined ? `coalesce(p.ref${n}_entity_id, s.ref${n}_entity_id)` : `s.ref${n}_entity_id`;
+    const ref = (n: number) => byRule ? `s.ref${n}_entity_id` : `coalesce(p.ref${n}_entity_id, s.ref${n}_entity_id)`;
     const columns = [
       ...spec.fields.map((f) => ({ column: f.column, expr: value(f) })),
       ...(spec.keys ? [{ column: "email_key", expr: "s.email_key" }, { column: "student_number_key", expr: "s.student_number_key" }] : []),
@@ -795,12 +790,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const source = (actions: string) => `
       from ${tables.plan} p join ${work} s on s.seq = p.seq
       where p.kind = '${kind}' and p.action in ${actions}`;
-    const created = rulePrefix === undefined
-      ? { id: "p.entity_id", from: source("('create')") }
-      : {
-        id: seqId(rulePrefix, "s.seq"),
-        from: `from ${work} s where ${ruleCreates(spec, "s")}`,
-      };
+    const created = byRule
+      ? { id: "s.new_id", from: `from ${work} s where ${ruleCreates(spec, "s")}` }
+      : { id: "p.entity_id", from: source("('create')") };
     const linkColumns = "tenant_id, provider_id, kind, external_id, entity_id, content_hash, active, deactivated_at, last_run_id, created_at, updated_at";
     let written = 0;
     // A quiet night decides a few thousand rows: each finds its entity through the primary key.
