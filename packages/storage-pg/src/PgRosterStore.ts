@@ -136,10 +136,11 @@ const bind = (text: string, values: Readonly<Record<string, unknown>>): RawBuild
 
 // ---------------------------------------------------------------------------------------------
 
-/** A planning work set's rows, and how many of them have a link already. */
+/** A planning work set's rows, how many of them have a link already, and how many a create rule would create. */
 interface WorkSize {
   readonly rows: number;
   readonly linked: number;
+  readonly creatable: number;
 }
 
 /** A work set as built: what from, and its size. */
@@ -433,13 +434,15 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
         ${refs.map((r) => r.join).join("\n")}
         where ${validCounts.get(workKey(scope, kind)) === 0 ? "false and " : ""}s.state = 'valid'
           and not (s.status = 'active' and coalesce(l.active and e.active and l.content_hash = s.hash, false))`).execute(trx);
-    const count = await sql<{ n: number; linked: number }>`
-      select count(*)::int as n, count(link_entity_id)::int as linked from ${raw(table)}`.execute(trx);
+    const count = await sql<{ n: number; linked: number; creatable: number }>`
+      select count(*)::int as n, count(link_entity_id)::int as linked,
+             count(*) filter (where ${raw(ruleCreates(spec, "w"))})::int as creatable
+      from ${raw(table)} w`.execute(trx);
     const rows = count.rows[0]?.n ?? 0;
     // Users are read back in seq chunks (`planCandidates`), and a few rows are joined through the
     // index; the rest of a first sync's 700 000 enrollments are only ever hash-joined (0.3 s saved).
     if (kind === "user" || rows < hashJoinRows) await raw(`create index ${table}_seq on ${table} (seq)`).execute(trx);
-    return { rows, linked: count.rows[0]?.linked ?? 0 };
+    return { rows, linked: count.rows[0]?.linked ?? 0, creatable: count.rows[0]?.creatable ?? 0 };
   };
 
   /** `buildWorkIn` in a transaction of its own; remembers what the set was built from. */
@@ -458,7 +461,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
   const currentWork = async (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): Promise<WorkSize & { readonly table: string }> => {
     const built = workSets.get(workKey(scope, kind));
     return built?.inputs === workInputs(scope, kind, modes)
-      ? { table: partitionName(WORK_TABLE[kind], scope.runId), rows: built.rows, linked: built.linked }
+      ? { table: partitionName(WORK_TABLE[kind], scope.runId), rows: built.rows, linked: built.linked, creatable: built.creatable }
       : buildWork(scope, kind, modes);
   };
 
@@ -570,14 +573,16 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     droppedSets.delete(`${key}:delta`);
   };
 
-  /** Saves the kind's create rule (`CREATE_RULE_SEQ`); returns how many rows it creates. */
-  const planByRule = async (trx: Transaction<any>, plan: string, work: string, spec: KindSpec): Promise<number> => {
+  /**
+   * Saves the kind's create rule (`CREATE_RULE_SEQ`); returns how many rows it creates, as the work
+   * set counted them when it was built.
+   */
+  const planByRule = async (trx: Transaction<any>, plan: string, spec: KindSpec, creatable: number): Promise<number> => {
     // The ids are the work set's; the rule's own is a placeholder for the column.
     await raw(`
       insert into ${plan} (kind, seq, action, entity_id, matched_by)
       values ('${spec.kind}', ${CREATE_RULE_SEQ}, 'create', '00000000-0000-0000-0000-000000000000'::uuid, null)`).execute(trx);
-    const created = await raw(`select count(*)::int as n from ${work} w where ${ruleCreates(spec, "w")}`).execute(trx);
-    return (created.rows[0] as { n: number }).n;
+    return creatable;
   };
 
   /**
@@ -585,9 +590,9 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
    * decisions go straight into the plan table (a create takes the id the work set gave its row), or
    * as one rule when they are all creates (`CREATE_RULE_SEQ`), and rows with a reference that does
    * not resolve become issues. Refs travel as NULL, as `savePlan` sends a ref equal to the resolved
-   * one: the load takes them from the work set. An unlinked user
-   * is created only when no user of the tenant has its email or student number key (the probes
-   * `candidatesBy` makes); otherwise, or without creation, it stays for the engine.
+   * one: the load takes them from the work set. An unlinked user is created only when no user of the
+   * tenant has its email or student number key (the probes `candidatesBy` makes); otherwise, or
+   * without creation, it stays for the engine.
    */
   const planInStore = async (
     scope: RunScope,
@@ -600,7 +605,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
     const spec = KIND_SPECS[kind];
     const key = workKey(scope, kind);
     const counts = { created: 0, updated: 0, reactivated: 0, deleted: 0, rejected: 0 };
-    const { table: work, rows, linked } = await currentWork(scope, kind, modes);
+    const { table: work, rows, linked, creatable } = await currentWork(scope, kind, modes);
     if (rows === 0) {
       countPlanned(key, 0, 0); // a quiet night: most kinds have nothing to decide
       return counts;
@@ -631,7 +636,7 @@ export const makeWith = (handle: PgHandle, options: PgRosterStoreOptions = {}): 
             when w.link_active and w.entity_active then 'update'
             else 'reactivate' end`;
     await tx(async (trx) => {
-      const inserted = byRule ? await planByRule(trx, plan, work, spec) : affected(await bind(`
+      const inserted = byRule ? await planByRule(trx, plan, spec, creatable) : affected(await bind(`
         insert into ${plan} (kind, seq, action, entity_id, matched_by)
         select '${kind}', w.seq, a.action,
                case when a.action = 'create' then w.new_id else w.link_entity_id end,
