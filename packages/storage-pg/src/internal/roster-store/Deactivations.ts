@@ -7,7 +7,7 @@ import type { DeactivationHint, DeactivationPreview, FeedMode, Kind, RunScope } 
 import { sql, type Transaction } from "kysely";
 import { KIND_SPECS, type KindSpec } from "../Kinds";
 import { droppedTable, runTables, type RunTables } from "./RunTables";
-import { workKey } from "./RunMemory";
+import { droppedKey, workKey } from "./RunMemory";
 import { checkScope, raw, uuidLit } from "./Sql";
 import type { StoreSession } from "./StoreSession";
 
@@ -36,7 +36,7 @@ export const makeDeactivations = (session: StoreSession) => {
       .execute(trx);
     const counted = await sql<{ n: number }>`select count(*)::int as n from ${raw(table)}`.execute(trx);
     const count = counted.rows[0]?.n ?? 0;
-    memory.droppedSets.set(`${workKey(scope, kind)}:${mode}`, count);
+    memory.droppedSets.set(droppedKey(workKey(scope, kind), mode), count);
     return count;
   };
 
@@ -46,7 +46,7 @@ export const makeDeactivations = (session: StoreSession) => {
     const provider = uuidLit(scope.providerId);
     if (mode === "bulk" && hint.noneDropped === true) {
       // The feed sent every active link's id again (an unchanged night): no anti-join over the kind.
-      memory.droppedSets.set(`${workKey(scope, kind)}:${mode}`, 0);
+      memory.droppedSets.set(droppedKey(workKey(scope, kind), mode), 0);
       return { links: 0, entities: 0, activeLinks: 0 };
     }
     const tables = await runTables(partitions, scope);

@@ -9,7 +9,7 @@ import { KIND_SPECS } from "../Kinds";
 import { CREATE_RULE_SEQ, mayTakeRule, ruleCreates } from "./CreateRule";
 import type { Deactivations } from "./Deactivations";
 import { droppedTable, runTables, workTable, type RunTables } from "./RunTables";
-import { workKey } from "./RunMemory";
+import { droppedKey, workKey } from "./RunMemory";
 import { affected, bind, checkScope, indexProbes, nestLoops, raw, uuidLit } from "./Sql";
 import type { StoreSession } from "./StoreSession";
 import type { WorkSets } from "./WorkSets";
@@ -66,7 +66,7 @@ export const makeLoading = (session: StoreSession, workSets: WorkSets, deactivat
     const fewDecisions = (sized.rows[0] as { n: number }).n < hashJoinRows;
     if (fewDecisions) await indexProbes(trx, true);
 
-    // Unknown (nothing planned by this process) means: run every statement.
+    // Unknown (nothing planned through this store instance) means: run every statement.
     const planned = memory.plannedActions.get(workKey(scope, kind)) ?? { create: 1, upsert: 1 };
 
     // 1. New entities and their links (plain inserts: a create never has a link yet).
@@ -107,7 +107,7 @@ export const makeLoading = (session: StoreSession, workSets: WorkSets, deactivat
     if (fewDecisions) await indexProbes(trx, false);
 
     // 3. Links the feed no longer carries, as the deactivation preview collected them.
-    const toDrop = memory.droppedSets.get(`${workKey(scope, kind)}:${mode}`) ?? (await deactivations.collectDropped(trx, tables, scope, kind, mode));
+    const toDrop = memory.droppedSets.get(droppedKey(workKey(scope, kind), mode)) ?? (await deactivations.collectDropped(trx, tables, scope, kind, mode));
     if (toDrop === 0) return { deactivated: 0, written };
     await raw("truncate sis_apply_dropped").execute(trx);
     const fewDropped = toDrop < hashJoinRows;

@@ -127,9 +127,7 @@ export const makePlanning = (session: StoreSession, workSets: WorkSets) => {
     lines.push("");
     await handle.copyText(part, PLAN_COLUMNS, [lines.join("\n")]);
     const creates = decisions.filter((d) => d.action === "create").length;
-    memory.countPlanned(key, creates, decisions.filter((d) => d.action !== "create" && d.action !== "delete").length);
-    memory.planChunks.set(key, (memory.planChunks.get(key) ?? 0) + 1);
-    memory.droppedSets.delete(`${key}:delta`);
+    memory.planSaved(key, creates, decisions.filter((d) => d.action !== "create" && d.action !== "delete").length);
   };
 
   /**
@@ -237,9 +235,7 @@ export const makePlanning = (session: StoreSession, workSets: WorkSets) => {
     // candidate query, the referring kinds' work sets). Without them a few thousand decisions are
     // estimated at a handful, and an anti-join rescans them per candidate (0.16–0.35 s for 3 000 users).
     if (!byRule && counts.created + counts.updated + counts.reactivated + counts.deleted > 0) await analyze(plan);
-    memory.countPlanned(key, counts.created, counts.updated + counts.reactivated);
-    memory.planChunks.set(key, (memory.planChunks.get(key) ?? 0) + 1);
-    memory.droppedSets.delete(`${key}:delta`);
+    memory.planSaved(key, counts.created, counts.updated + counts.reactivated);
     return counts;
   };
 

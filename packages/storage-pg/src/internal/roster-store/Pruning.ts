@@ -1,6 +1,6 @@
 /**
- * Pruning: a provider keeps the per-run tables (staging, plan, work sets) of its last N runs; older
- * runs' tables are dropped whole, never deleted row by row.
+ * Pruning: a provider keeps the per-run tables (staging, plan, work sets, dropped links) of its
+ * last N runs; older runs' tables are dropped whole, never deleted row by row.
  */
 import { sql } from "kysely";
 import { isUuid, runIdOfPartition } from "../Partitions";

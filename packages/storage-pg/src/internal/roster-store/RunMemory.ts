@@ -1,22 +1,12 @@
 /**
- * What the store remembers about its runs in this process, per `run:kind`. A run stages, seals,
- * plans and loads in one process (a run whose lease lapses ends; it is never resumed elsewhere), so
- * these figures let later steps skip statements that would find nothing. Every entry is a shortcut:
- * a step that finds none (another store instance, a restart) does the full work instead.
+ * What a store instance remembers about the runs it works on, mostly per run and kind. A run
+ * stages, seals, plans and loads through one store (a run whose lease lapses ends; it is never
+ * resumed elsewhere), so these figures let later steps skip statements that would find nothing.
+ * Every entry is a shortcut: a step that finds none (another store instance, a restart) does the
+ * full work instead.
  */
 import { KINDS, type FeedMode, type Kind, type RunScope } from "@sis-sync/core";
-
-/** A planning work set's rows, how many of them have a link already, and how many a create rule would create. */
-export interface WorkSize {
-  readonly rows: number;
-  readonly linked: number;
-  readonly creatable: number;
-}
-
-/** A work set as built: what from, and its size. */
-export interface WorkSet extends WorkSize {
-  readonly inputs: string;
-}
+import type { WorkSet } from "./WorkSets";
 
 export interface RunMemory {
   /**
@@ -48,14 +38,24 @@ export interface RunMemory {
    */
   readonly droppedSets: Map<string, number>;
   readonly countPlanned: (key: string, create: number, upsert: number) => void;
+  /**
+   * Decisions of the kind were saved (a chunk, or all of them in the store): counts them, voids the
+   * delta dropped set (it reads the planned deletes) and marks the referring kinds' work sets stale.
+   */
+  readonly planSaved: (key: string, create: number, upsert: number) => void;
   /** Forgets what was derived from the kind's staging, which just grew. */
   readonly forgetStaged: (key: string) => void;
   /** Forgets everything about a run (its tables were pruned). */
   readonly forgetRun: (runId: string) => void;
 }
 
-/** The key of a run's kind in every map above. */
-export const workKey = (scope: RunScope, kind: Kind): string => `${scope.runId}:${kind}`;
+/** The key of a run's kind in the maps above (`lastModes` is per run, `droppedSets` per `droppedKey`). */
+export const workKey = (scope: RunScope, kind: Kind): string => kindKey(scope.runId, kind);
+
+const kindKey = (runId: string, kind: Kind): string => `${runId}:${kind}`;
+
+/** The key of a run's kind and feed mode in `droppedSets`. */
+export const droppedKey = (key: string, mode: FeedMode): string => `${key}:${mode}`;
 
 export const makeRunMemory = (): RunMemory => {
   const workSets = new Map<string, WorkSet>();
@@ -77,13 +77,19 @@ export const makeRunMemory = (): RunMemory => {
   const forgetStaged = (key: string) => {
     validCounts.delete(key);
     workSets.delete(key);
-    droppedSets.delete(`${key}:bulk`);
-    droppedSets.delete(`${key}:delta`);
+    droppedSets.delete(droppedKey(key, "bulk"));
+    droppedSets.delete(droppedKey(key, "delta"));
+  };
+
+  const planSaved = (key: string, create: number, upsert: number) => {
+    countPlanned(key, create, upsert);
+    planChunks.set(key, (planChunks.get(key) ?? 0) + 1);
+    droppedSets.delete(droppedKey(key, "delta"));
   };
 
   const forgetRun = (runId: string) => {
     for (const kind of KINDS) {
-      const key = `${runId}:${kind}`;
+      const key = kindKey(runId, kind);
       forgetStaged(key);
       planChunks.delete(key);
       plannedActions.delete(key);
@@ -95,6 +101,6 @@ export const makeRunMemory = (): RunMemory => {
 
   return {
     workSets, planChunks, plannedActions, lastModes, validCounts, stagedValid, servedRefs, droppedSets,
-    countPlanned, forgetStaged, forgetRun,
+    countPlanned, planSaved, forgetStaged, forgetRun,
   };
 };

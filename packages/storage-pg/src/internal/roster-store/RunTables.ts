@@ -1,12 +1,14 @@
 /**
- * A run's own tables by name. Statements name the partitions directly rather than the parent
- * with a `run_id` filter: the planner then uses the partition's statistics (through the parent it
- * guessed 200 distinct external ids for 700k and sorted instead of hashing).
+ * The names of a run's own tables: its staging and plan partitions, its work sets and its
+ * dropped-link tables. Statements name them directly rather than the parent with a `run_id`
+ * filter: the planner then uses the partition's statistics (through the parent it guessed 200
+ * distinct external ids for 700k and sorted instead of hashing).
  */
 import { KINDS, type Kind, type RunScope } from "@sis-sync/core";
 import { KIND_SPECS } from "../Kinds";
 import { PLAN_TABLE, partitionName, type Partitions } from "../Partitions";
 
+/** A run's staging partition per kind and its plan partition. */
 export interface RunTables {
   readonly staging: Readonly<Record<Kind, string>>;
   readonly plan: string;

@@ -43,6 +43,6 @@ export const nestLoops = (trx: Transaction<any>, on: boolean) => raw(`set local 
  * read to deactivate 7 000); off again restores the transaction's hash-join setting.
  */
 export const indexProbes = async (trx: Transaction<any>, on: boolean) => {
-  await raw(`set local enable_nestloop = ${on ? "on" : "off"}`).execute(trx);
+  await nestLoops(trx, on);
   await raw(`set local enable_hashjoin = ${on ? "off" : "on"}`).execute(trx);
 };

@@ -1,6 +1,6 @@
 /**
- * What every part of the roster store shares: the database, the run tables, the tuning options,
- * the run memory, and the transaction the set-based statements run in.
+ * What every part of one roster store instance shares: the database, its per-run partitions, the
+ * tuning options, the run memory, and the transaction the set-based statements run in.
  */
 import type { Kysely, Transaction } from "kysely";
 import type { PgHandle } from "../../PgDatabase";

@@ -1,7 +1,7 @@
 /**
  * Planning work sets: per run and kind, every valid staged row that needs a decision, worked out
- * once by one set-based statement (hash joins over the whole kind) with its link state, its
- * resolved refs and, without a link, the id it is created under. Planning reads it in chunks or
+ * once by one set-based statement (hash joins over the whole kind when it has many rows) with its
+ * link state, its resolved refs and, without a link, the id it is created under. Planning reads it in chunks or
  * decides it in place; the load joins it for the staged fields.
  */
 import { EntityId, type FeedMode, type Kind, type RunScope } from "@sis-sync/core";
@@ -9,12 +9,24 @@ import { sql, type Transaction } from "kysely";
 import { KIND_SPECS } from "../Kinds";
 import { ruleCreates } from "./CreateRule";
 import { runTables, workTable, type RunTables } from "./RunTables";
-import { workKey, type WorkSize } from "./RunMemory";
+import { workKey } from "./RunMemory";
 import { checkScope, raw, uuidLit } from "./Sql";
 import type { StoreSession } from "./StoreSession";
 
+/** A planning work set's rows, how many of them have a link already, and how many a create rule would create. */
+export interface WorkSize {
+  readonly rows: number;
+  readonly linked: number;
+  readonly creatable: number;
+}
+
+/** A work set as built: what from, and its size. */
+export interface WorkSet extends WorkSize {
+  readonly inputs: string;
+}
+
 /** A built work set: its table and size. */
-export type BuiltWork = WorkSize & { readonly table: string };
+type BuiltWork = WorkSize & { readonly table: string };
 
 /**
  * `external_id → entity` for a referenced kind's rows staged in this run, exactly as
@@ -41,7 +53,7 @@ export const makeWorkSets = (session: StoreSession) => {
 
   /** What a kind's work set depends on: ref kinds' modes and their saved plan chunks. */
   const workInputs = (scope: RunScope, kind: Kind, modes: Partial<Record<Kind, FeedMode>>): string =>
-    KIND_SPECS[kind].refKinds.map((k) => `${k}=${modes[k] === "bulk" ? "bulk" : "other"}/${memory.planChunks.get(`${scope.runId}:${k}`) ?? 0}`).join(",");
+    KIND_SPECS[kind].refKinds.map((k) => `${k}=${modes[k] === "bulk" ? "bulk" : "other"}/${memory.planChunks.get(workKey(scope, k)) ?? 0}`).join(",");
 
   /**
    * Builds the kind's work set in the transaction. A row without a link gets its new id here (a
