@@ -152,6 +152,24 @@ describe("structure", () => {
       assert.deepStrictEqual(Object.keys(recordOf(batches, "school", "s2").raw), ["SourcedID", "NAME", "Type", "name"]);
     }));
 
+  it.effect("reads a header longer than the small first read its check makes", () =>
+    Effect.gen(function*() {
+      // 40 KB of extra columns: the header check's first read (16 KB) holds no whole row.
+      const extra = Array.from({ length: 2000 }, (_, i) => `extraColumn${String(i).padStart(6, "0")}`);
+      const users = [["u1", "", "", "s1", "student", "", "Ada", "Lovelace", ...extra.map(() => "x")]];
+      const path = yield* exportOf({ "manifest.csv": manifestRows({ users: "bulk" }), "users.csv": [[...USERS_HEADER, ...extra], ...users] });
+      const batches = yield* extract(path);
+      assert.deepStrictEqual(shape(batches), ["user bulk 1"]);
+      assert.strictEqual(recordOf(batches, "user", "u1").fields.givenName, "Ada");
+      assert.deepStrictEqual(issueKeys(batches), ["warning unknown_column users.csv:1 null"]);
+      // A required column is still missed when it sits past the first read.
+      const missing = yield* exportOf({
+        "manifest.csv": manifestRows({ users: "bulk" }),
+        "users.csv": [[...USERS_HEADER.filter((column) => column !== "familyName"), ...extra]],
+      });
+      assert.include((yield* extractError(missing)).message, 'users.csv: missing required column "familyName"');
+    }));
+
   it.effect("fails on a file with no header row and on a quote that is never closed", () =>
     Effect.gen(function*() {
       const empty = yield* exportOf({ "manifest.csv": manifestRows({ orgs: "bulk" }), "orgs.csv": "" });

@@ -69,7 +69,10 @@ export const toSourceError = (error: unknown, file?: string): RosterSourceError 
 
 type Chunks = AsyncGenerator<ReadonlyArray<CsvRow>, void, undefined>;
 
-const chunksOf = (files: ExportFiles, name: string, ahead?: number): Chunks => readCsvChunks(() => files.open(name), ahead);
+const chunksOf = (files: ExportFiles, name: string): Chunks => readCsvChunks(() => files.open(name));
+
+/** The header's chunk only: one small read sent to the parser, none ahead. */
+const peekAt = (files: ExportFiles, name: string): Chunks => readCsvChunks(() => files.open(name, { peek: true }), 1);
 
 /** Resolves the header (the first row) and hands back the rows of the first chunk after it. */
 const openTable = async <C extends string>(
@@ -142,7 +145,7 @@ const planExport = async (files: ExportFiles): Promise<Plan> => {
   // 100 000-student export). The first broken file in this order is the one reported.
   const peeks = await Promise.allSettled(checks.map(async (file) => {
     if (file === null) return;
-    const chunks = chunksOf(files, file.name, 1);
+    const chunks = peekAt(files, file.name);
     try {
       await openTable(chunks, file);
     } catch (error) {
