@@ -5,7 +5,7 @@
  */
 import { KINDS } from "@sis-sync/core";
 import { assert, describe, it } from "vitest";
-import { makeRunMemory, workKey, type RunMemory } from "../src/internal/roster-store/RunMemory";
+import { droppedKey, makeRunMemory, workKey, type RunMemory } from "../src/internal/roster-store/RunMemory";
 
 const scope = (runId: string) => ({ runId, providerId: "p", tenantId: "t" });
 
@@ -19,8 +19,8 @@ const remember = (memory: RunMemory, runId: string) => {
     memory.validCounts.set(key, 1);
     memory.stagedValid.set(key, 1);
     memory.servedRefs.set(key, new Map([[1, ["x"]]]));
-    memory.droppedSets.set(`${key}:bulk`, 0);
-    memory.droppedSets.set(`${key}:delta`, 0);
+    memory.droppedSets.set(droppedKey(key, "bulk"), 0);
+    memory.droppedSets.set(droppedKey(key, "delta"), 0);
   }
   memory.lastModes.set(runId, { user: "bulk" });
 };
@@ -52,8 +52,8 @@ describe("run memory", () => {
     memory.forgetStaged(key);
     assert.isFalse(memory.validCounts.has(key));
     assert.isFalse(memory.workSets.has(key));
-    assert.isFalse(memory.droppedSets.has(`${key}:bulk`));
-    assert.isFalse(memory.droppedSets.has(`${key}:delta`));
+    assert.isFalse(memory.droppedSets.has(droppedKey(key, "bulk")));
+    assert.isFalse(memory.droppedSets.has(droppedKey(key, "delta")));
     // Counted as rows arrive and decisions are saved: not derived from the staging as a whole.
     assert.strictEqual(memory.stagedValid.get(key), 1);
     assert.deepStrictEqual(memory.plannedActions.get(key), { create: 1, upsert: 0 });
