@@ -30,6 +30,19 @@ export interface Located {
 
 const badInput = (message: string) => new RosterSourceError({ reason: "BadInput", message });
 
+/**
+ * A name the server listed must be one plain path segment: it becomes a local file name, and a
+ * hostile server could otherwise list `../../x.zip` and have the download write outside its folder.
+ */
+const plainName = (name: string, where: string): string => {
+  if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
+    throw badInput(`the SFTP server ${where} listed an entry named ${JSON.stringify(name)}, which is not a plain file name: refusing to download it`);
+  }
+  return name;
+};
+
+const inside = (dir: string, name: string, where: string): string => join(dir, plainName(name, where));
+
 const isZipName = (name: string): boolean => name.toLowerCase().endsWith(".zip");
 const isCsvName = (name: string): boolean => name.toLowerCase().endsWith(".csv");
 const dateKey = (name: string): string => (isZipName(name) ? name.slice(0, -4) : name);
@@ -46,8 +59,8 @@ export const newestFirst = (a: RemoteEntry, b: RemoteEntry): number => {
 export const candidatesOf = (entries: ReadonlyArray<RemoteEntry>): Array<RemoteEntry> =>
   entries.filter((e) => !e.name.startsWith(".") && (e.type === "folder" || (e.type === "file" && isZipName(e.name))));
 
-const csvFilesOf = (entries: ReadonlyArray<RemoteEntry>): Array<RemoteEntry> =>
-  entries.filter((e) => e.type === "file" && !e.name.startsWith(".") && isCsvName(e.name));
+const csvFilesOf = (entries: ReadonlyArray<RemoteEntry>, where: string): Array<RemoteEntry> =>
+  entries.filter((e) => e.type === "file" && !e.name.startsWith(".") && isCsvName(plainName(e.name, where)));
 
 const hasManifest = (entries: ReadonlyArray<RemoteEntry>): boolean =>
   entries.some((e) => e.type === "file" && e.name === MANIFEST_FILE);
@@ -66,21 +79,21 @@ export const locate = async (session: Session, remotePath: string): Promise<Loca
 
   const entries = await session.list(remotePath);
   if (hasManifest(entries)) {
-    return { path: remotePath, name, type: "folder", files: csvFilesOf(entries), exports: 1, container: null };
+    return { path: remotePath, name, type: "folder", files: csvFilesOf(entries, session.where), exports: 1, container: null };
   }
   const candidates = candidatesOf(entries).sort(newestFirst);
   const [newest] = candidates;
   if (newest === undefined) {
     throw badInput(`SFTP folder ${remotePath} on ${session.where} holds no export: no manifest.csv, no .zip and no dated sub-folder (${NO_MANIFEST})`);
   }
-  const path = posix.join(remotePath, newest.name);
+  const path = posix.join(remotePath, plainName(newest.name, session.where));
   const base = { path, name: newest.name, exports: candidates.length, container: remotePath } as const;
   if (newest.type === "file") return { ...base, type: "zip", files: [newest] };
   const inner = await session.list(path);
   if (!hasManifest(inner)) {
     throw badInput(`${labelOf({ ...base, type: "folder" })} has no manifest.csv: ${NO_MANIFEST}`);
   }
-  return { ...base, type: "folder", files: csvFilesOf(inner) };
+  return { ...base, type: "folder", files: csvFilesOf(inner, session.where) };
 };
 
 /** How messages name the export: `2026-11-24.zip (newest of 3 exports in /exports)`. */
@@ -96,7 +109,7 @@ const sizeOf = async (path: string): Promise<number> => (await stat(path)).size;
  * to hand the CSV reader: `dir/<name>` (the zip, or a folder of the CSV files).
  */
 export const download = async (session: Session, located: Located, dir: string): Promise<string> => {
-  const local = join(dir, located.name);
+  const local = inside(dir, located.name, session.where);
   const fetch = async (remote: RemoteEntry, remotePath: string, localPath: string) => {
     await session.download(remotePath, localPath);
     const size = await sizeOf(localPath);
@@ -113,7 +126,7 @@ export const download = async (session: Session, located: Located, dir: string):
   }
   await mkdir(local, { mode: 0o700 });
   for (const file of located.files) {
-    await fetch(file, posix.join(located.path, file.name), join(local, file.name));
+    await fetch(file, posix.join(located.path, file.name), inside(local, file.name, session.where));
   }
   return local;
 };

@@ -5,7 +5,11 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
+import { RosterSourceError } from "@sis-sync/core";
 import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { OneRosterSftpSource, SftpHostKey } from "../../src/index";
 import * as RemoteExport from "../../src/sftp/RemoteExport";
 import { scrub } from "../../src/sftp/SftpSession";
@@ -118,5 +122,44 @@ describe("remote export ordering (the local reader's rules)", () => {
     ];
     const ordered = RemoteExport.candidatesOf(entries).sort(RemoteExport.newestFirst).map((e) => e.name);
     assert.deepStrictEqual(ordered, ["2026-11-24.ZIP", "2026-11-24", "2026-11-20.zip", "2026-11-01"]);
+  });
+});
+
+describe("remote export names from a hostile server", () => {
+  // A session that lists what the test says and "downloads" by writing the remote path into the local file.
+  const fakeSession = (listing: Record<string, ReadonlyArray<{ name: string; type: "file" | "folder" }>>) => ({
+    where: "evil.example:22",
+    hostKey: { type: "ssh-ed25519", fingerprint: "SHA256:x" },
+    stat: async (path: string) =>
+      path in listing ? { name: path, type: "folder" as const, size: 0, mtimeMs: 0 } : null,
+    list: async (path: string) => (listing[path] ?? []).map((e) => ({ ...e, size: 5, mtimeMs: 0 })),
+    download: async (remote: string, local: string) => writeFile(local, remote.slice(0, 5).padEnd(5)),
+    close: async () => {},
+  });
+
+  it.each([
+    ["a zip named with ../", { "/drop": [{ name: "x/../../../escaped.zip", type: "file" }] }],
+    ["a CSV named with ../", { "/drop": [{ name: "manifest.csv", type: "file" }, { name: "x/../../escaped.csv", type: "file" }] }],
+    ["a folder named x/../..", { "/drop": [{ name: "x/../..", type: "folder" }], "/drop/x/../..": [{ name: "manifest.csv", type: "file" }] }],
+    ["a CSV named with a backslash", { "/drop": [{ name: "manifest.csv", type: "file" }, { name: "x\\..\\escaped.csv", type: "file" }] }],
+  ] as const)("refuses %s and writes nothing outside its folder", async (_label, listing) => {
+    const root = await mkdtemp(join(tmpdir(), "sis-sftp-names-"));
+    const dir = join(root, "a", "b");
+    await mkdir(dir, { recursive: true });
+    try {
+      const session = fakeSession(listing);
+      const error = await RemoteExport.locate(session, "/drop")
+        .then((located) => RemoteExport.download(session, located, dir))
+        .then(() => null, (e: unknown) => e);
+      assert.instanceOf(error, RosterSourceError);
+      assert.strictEqual((error as RosterSourceError).reason, "BadInput");
+      assert.match((error as RosterSourceError).message, /evil\.example:22 listed an entry named .* not a plain file name/);
+      // Only the download folder (and, for a folder export, its own sub-folder) may exist under the root.
+      const written = (await readdir(root, { recursive: true })).map(String).sort();
+      assert.isTrue(written.every((p) => p === "a" || p.startsWith(join("a", "b"))), written.join(", "));
+      assert.isFalse(written.some((p) => p.includes("escaped")), written.join(", "));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
