@@ -235,6 +235,74 @@ describe("redirects", () => {
   });
 });
 
+describe("redirects to another origin", () => {
+  // Two loopback servers on different ports are two origins; `other` records what reaches it.
+  let origin: Server;
+  let other: Server;
+  let originBase = "";
+  let otherBase = "";
+  const seen: Array<{ url: string; authorization: string | null; cookie: string | null; body: string }> = [];
+  const listen = async (server: Server) => {
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const recording = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      seen.push({ url: req.url ?? "", authorization: req.headers.authorization ?? null, cookie: req.headers.cookie ?? null, body });
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("ok");
+    });
+  };
+  beforeAll(async () => {
+    other = createServer(recording);
+    otherBase = await listen(other);
+    origin = createServer((req, res) => {
+      const [path, status] = (req.url ?? "").split("?s=");
+      if (path === "/away") res.writeHead(Number(status), { location: `${otherBase}/landed` });
+      else if (path === "/here") res.writeHead(Number(status), { location: "/same" });
+      else return recording(req, res);
+      res.end();
+    });
+    originBase = await listen(origin);
+  });
+  afterAll(async () => {
+    for (const server of [origin, other]) {
+      server.closeAllConnections();
+      await new Promise((ok) => server.close(ok));
+    }
+  });
+  const send = (path: string, init: RequestInit = {}) =>
+    guardedFetch(lenient)(`${originBase}${path}`, { headers: { authorization: "Bearer s3cret", cookie: "sid=s3cret" }, ...init });
+
+  it("drops the credential headers on a hop to another origin", async () => {
+    seen.length = 0;
+    for (const status of [301, 302, 303, 307, 308]) expect((await send(`/away?s=${status}`)).status).toBe(200);
+    expect(seen.map((s) => s.url)).toEqual(Array(5).fill("/landed"));
+    expect(seen.every((s) => s.authorization === null && s.cookie === null)).toBe(true);
+  });
+
+  it("refuses to resend a body to another origin (307 / 308), and never sends it there", async () => {
+    seen.length = 0;
+    for (const status of [307, 308]) {
+      await expect(send(`/away?s=${status}`, { method: "POST", body: "client_secret=s3cret" })).rejects.toThrow(
+        /another origin would resend the request body/,
+      );
+    }
+    expect(seen).toEqual([]);
+    // A 302 turns the POST into a GET without the body: it may go, without credentials.
+    expect((await send("/away?s=302", { method: "POST", body: "client_secret=s3cret" })).status).toBe(200);
+    expect(seen).toEqual([{ url: "/landed", authorization: null, cookie: null, body: "" }]);
+  });
+
+  it("keeps credentials and body on the same origin", async () => {
+    seen.length = 0;
+    expect((await send("/here?s=307", { method: "POST", body: "grant_type=client_credentials" })).status).toBe(200);
+    expect(seen).toEqual([{ url: "/same", authorization: "Bearer s3cret", cookie: "sid=s3cret", body: "grant_type=client_credentials" }]);
+  });
+});
+
 describe("the API refuses inward targets", () => {
   let t: TestApp;
   beforeAll(async () => {

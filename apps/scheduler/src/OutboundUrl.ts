@@ -356,6 +356,14 @@ export const checkHost = async (rawHost: string, policy: OutboundPolicy): Promis
 // ---------------------------------------------------------------------------------------------
 // Redirects
 
+const CREDENTIAL_HEADERS = ["authorization", "proxy-authorization", "cookie"];
+
+const withoutCredentials = (headers: Headers): Headers => {
+  const kept = new Headers(headers);
+  for (const name of CREDENTIAL_HEADERS) kept.delete(name);
+  return kept;
+};
+
 export class OutboundRefused extends Error {
   override readonly name = "OutboundRefused";
 }
@@ -367,7 +375,8 @@ export interface GuardedFetchOptions {
 
 /**
  * A `fetch` that checks the URL before connecting and follows at most `maxRedirects` (default 3)
- * redirects, checking every hop (scheme downgrades included) instead of following blindly.
+ * redirects, checking every hop (scheme downgrades included) instead of following blindly. A hop
+ * to another origin goes without the credential headers, and never with the request body.
  * Rejects with `OutboundRefused` when a hop is not allowed. Usable as a connector transport.
  */
 export const guardedFetch = (policy: OutboundPolicy, options: GuardedFetchOptions = {}): typeof globalThis.fetch => {
@@ -378,10 +387,11 @@ export const guardedFetch = (policy: OutboundPolicy, options: GuardedFetchOption
     const base: RequestInit = input instanceof Request ? { headers: input.headers, ...init } : { ...init };
     let method = (base.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     let body = base.body;
+    let headers = new Headers(base.headers);
     for (let hop = 0; ; hop++) {
       const verdict = await checkUrl(url, policy);
       if (!verdict.ok) throw new OutboundRefused(hop === 0 ? `URL ${verdict.reason}` : `redirect target ${verdict.reason}`);
-      const res = await inner(url, { ...base, method, body: body ?? null, redirect: "manual" });
+      const res = await inner(url, { ...base, headers, method, body: body ?? null, redirect: "manual" });
       if (res.status < 300 || res.status > 399 || res.status === 304) return res;
       const location = res.headers.get("location");
       await res.body?.cancel().catch(() => undefined);
@@ -389,11 +399,17 @@ export const guardedFetch = (policy: OutboundPolicy, options: GuardedFetchOption
       if (hop >= maxRedirects) throw new OutboundRefused(`more than ${maxRedirects} redirects`);
       const next = new URL(location, url);
       if (new URL(url).protocol === "https:" && next.protocol !== "https:") throw new OutboundRefused("redirect downgrades https to http");
-      url = next.href;
       if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
         method = "GET";
         body = undefined;
       }
+      // Credentials were meant for the origin they were sent to, not wherever it points next: a
+      // token endpoint answering 307 to another host would otherwise receive the client secret.
+      if (next.origin !== new URL(url).origin) {
+        if (body !== undefined && body !== null) throw new OutboundRefused("redirect to another origin would resend the request body");
+        headers = withoutCredentials(headers);
+      }
+      url = next.href;
     }
   };
   return guarded as typeof globalThis.fetch;
