@@ -78,6 +78,40 @@ describe("providers", () => {
     expect((await t.call("district", "DELETE", `/api/v1/providers/${id}`)).status).toBe(404);
   });
 
+  it("a stored secret never follows a new target: moving a URL or SFTP host needs the secrets again", async () => {
+    const api = (await t.call("district", "POST", "/api/v1/providers", oneRosterApi("api-move"))).json.id as string;
+    const before = await storedConfig(api);
+    for (const config of [
+      { tokenUrl: "https://93.184.216.35/token", authMethod: "oauth2" },
+      { baseUrl: "https://93.184.216.35/ims/oneroster/v1p1", clientSecret: "***" },
+    ]) {
+      const refused = await t.call("district", "PATCH", `/api/v1/providers/${api}`, { config });
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors).toEqual([{ path: "config.clientSecret", message: expect.stringMatching(/must be sent again because config\.(tokenUrl|baseUrl) changed/) }]);
+      expect(await storedConfig(api)).toEqual(before);
+    }
+    const moved = await t.call("district", "PATCH", `/api/v1/providers/${api}`, {
+      config: { tokenUrl: "https://93.184.216.35/token", authMethod: "oauth2", clientSecret: "the-secret-3" },
+    });
+    expect(moved.status).toBe(200);
+    expect(await storedConfig(api)).toMatchObject({ tokenUrl: "https://93.184.216.35/token", clientSecret: "the-secret-3" });
+    // Fields that do not say where the secret goes keep it, as before.
+    expect((await t.call("district", "PATCH", `/api/v1/providers/${api}`, { config: { clientId: "client-9", authMethod: "oauth1" } })).status).toBe(200);
+
+    const sftp = { host: "93.184.216.34", username: "roster", password: "sftp-secret" };
+    const csv = (await t.call("district", "POST", "/api/v1/providers", {
+      tenantId: TENANT, providerType: "ONEROSTER_CSV", name: "csv-move", config: { sftp, remotePath: "/exports" },
+    })).json.id as string;
+    for (const change of [{ host: "93.184.216.35" }, { port: 2222 }]) {
+      const refused = await t.call("district", "PATCH", `/api/v1/providers/${csv}`, { config: { sftp: change } });
+      expect(refused.status).toBe(400);
+      expect(refused.json.errors.map((e: { path: string }) => e.path)).toEqual(["config.sftp.password"]);
+    }
+    expect((await t.call("district", "PATCH", `/api/v1/providers/${csv}`, { config: { sftp: { username: "other" } } })).status).toBe(200);
+    expect((await t.call("district", "PATCH", `/api/v1/providers/${csv}`, { config: { sftp: { host: "93.184.216.35", password: "new" } } })).status).toBe(200);
+    expect(await storedConfig(csv)).toMatchObject({ sftp: { host: "93.184.216.35", username: "other", password: "new" } });
+  });
+
   it("a provider of another tenant is a 404, exactly like a missing one", async () => {
     const foreign = await createProvider(t, { tenantId: "someone-else" });
     const asOther = await t.call("district", "GET", `/api/v1/providers/${foreign.id}`);

@@ -19,7 +19,7 @@ const { probeRedirects } = OutboundUrl;
 import { loadProvider, requireTenant } from "../services/Access";
 import { recordRunChange } from "../services/Audit";
 import { scheduleErrors } from "../services/Schedules";
-import { mergeConfig, safeMessage, secretValues } from "../services/Secrets";
+import { mergeConfig, safeMessage, secretsToResend, secretValues } from "../services/Secrets";
 import { providerView } from "../services/Views";
 
 const TAG = "Providers";
@@ -120,7 +120,9 @@ const patch = defineRoute<typeof S.ProviderIdParams.Type, Record<string, never>,
   path: "/:providerId",
   operationId: "provider.update",
   summary: "Change a provider",
-  description: "Only the fields sent change. `config` is merged into the stored config; secrets not sent are kept.",
+  description:
+    "Only the fields sent change. `config` is merged into the stored config; secrets not sent are kept, unless a field " +
+    "saying where they go changes (a URL, the ClassLink tenant, the SFTP host or port): then they must be sent again.",
   tag: TAG,
   params: S.ProviderIdParams,
   body: { schema: S.PatchProviderBody, required: true },
@@ -130,7 +132,10 @@ const patch = defineRoute<typeof S.ProviderIdParams.Type, Record<string, never>,
       const provider = yield* loadProvider(params.providerId, principal, audit);
       let merged: unknown = undefined;
       if (body.config !== undefined) {
-        merged = yield* decodeConfig(provider.providerType, mergeConfig(provider.providerType, provider.config, body.config));
+        const candidate = mergeConfig(provider.providerType, provider.config, body.config);
+        const resend = secretsToResend(provider.providerType, provider.config, body.config, candidate);
+        if (resend.length > 0) return yield* validation(resend);
+        merged = yield* decodeConfig(provider.providerType, candidate);
       }
       const config = yield* checkSettings(ctx, provider.providerType, {
         ...(merged === undefined ? {} : { config: merged, stored: provider.config }),

@@ -2,7 +2,8 @@
  * Secret handling for provider configs: responses always show secret fields as `"***"`
  * (`redactConfig` from core), PATCH merges keep stored secrets that the client omits or sends
  * back redacted, and messages that may carry upstream text are scrubbed of the provider's
- * secret values before anyone sees them.
+ * secret values before anyone sees them. A secret is kept only while its target stays: a PATCH that
+ * moves a URL or SFTP host must send the secrets again.
  */
 import { SECRET_FIELDS, redactConfig, type ProviderType } from "@sis-sync/core";
 
@@ -23,8 +24,7 @@ const secretPaths = (providerType: ProviderType): ReadonlySet<string> => new Set
 export const secretValues = (providerType: ProviderType, config: unknown): ReadonlyArray<string> => {
   const out: Array<string> = [];
   for (const path of SECRET_FIELDS[providerType]) {
-    let node: unknown = config;
-    for (const part of path.split(".")) node = isPlainObject(node) ? node[part] : undefined;
+    const node = valueAt(config, path);
     if (typeof node === "string" && node.length > 0) out.push(node);
   }
   return out;
@@ -48,6 +48,46 @@ export const mergeConfig = (providerType: ProviderType, stored: unknown, patch: 
     return out;
   };
   return merge(isPlainObject(stored) ? stored : {}, patch, "");
+};
+
+/**
+ * Fields that say where a provider's secrets go. A secret kept from the stored config must not
+ * follow a change of them: a district admin could otherwise point `tokenUrl` or `sftp.host` at a
+ * server of their own and read back a secret the API never shows.
+ */
+const TARGET_FIELDS: Readonly<Record<ProviderType, ReadonlyArray<string>>> = {
+  CLEVER: [],
+  CLASSLINK: ["tenantId", "baseUrl"],
+  ONEROSTER_API: ["baseUrl", "tokenUrl"],
+  ONEROSTER_CSV: ["sftp.host", "sftp.port"],
+};
+
+const valueAt = (config: unknown, path: string): unknown => {
+  let node = config;
+  for (const part of path.split(".")) node = isPlainObject(node) ? node[part] : undefined;
+  return node;
+};
+
+/**
+ * The secrets a PATCH must send again: those the merged config keeps from the stored one (omitted
+ * or sent as `"***"`) while a field saying where they go changed. One error per secret.
+ */
+export const secretsToResend = (
+  providerType: ProviderType,
+  stored: unknown,
+  patch: Readonly<Record<string, unknown>>,
+  merged: unknown,
+): ReadonlyArray<{ readonly path: string; readonly message: string }> => {
+  const moved = TARGET_FIELDS[providerType].filter((path) => valueAt(stored, path) !== valueAt(merged, path));
+  if (moved.length === 0) return [];
+  return SECRET_FIELDS[providerType].flatMap((path) => {
+    const sent = valueAt(patch, path);
+    if (valueAt(merged, path) === undefined || (typeof sent === "string" && sent !== REDACTED)) return [];
+    return [{
+      path: `config.${path}`,
+      message: `must be sent again because ${moved.map((m) => `config.${m}`).join(" and ")} changed (a stored secret never follows a new target)`,
+    }];
+  });
 };
 
 /** Replaces every occurrence of a secret (raw or URL-encoded) with `"***"`. */
