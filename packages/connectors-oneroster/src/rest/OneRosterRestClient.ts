@@ -205,17 +205,19 @@ export const make = (o: ClientOptions): OneRosterRestClient => {
         return;
       }
       const full = page.records.length >= page.limit;
-      if (total !== null) {
-        if (offset >= total) return;
+      if (total !== null && offset < total) {
         // A short page after full ones at the same limit is an early end; a short first page is a cap.
         if (!full) throw fullSeen.has(page.limit) ? shortTotal() : capped(page.records.length, page.limit, at, `X-Total-Count is ${total}`);
         fullSeen.add(page.limit);
         continue;
       }
+      // A reached count does not end the read while pages come back full: some servers count only
+      // the page, or a cached roster that lags the live one, and stopping there drops the rest.
       if (full) {
         fullSeen.add(page.limit);
         continue;
       }
+      if (total !== null) return;
       // Without a count, a short page after full ones at this limit is the end. A short page with
       // nothing full before it may be a silent cap: one more request tells which.
       if (!o.verifyShortPages || fullSeen.has(page.limit)) return;

@@ -250,6 +250,27 @@ describe("provider quirks", () => {
       assert.match((error as Error).message, /GET \/users: the provider announced 40 records \(X-Total-Count\) but its pages ended after 36/);
     }));
 
+  for (const [label, count] of [
+    ["the page's own count", (page: number) => page],
+    ["a stale count one page behind", () => 10],
+  ] as const) {
+    it.live(`an X-Total-Count that is too low (${label}) does not end the read while pages come back full`, () =>
+      Effect.gen(function* () {
+        const d = small();
+        const server = yield* FakeOneRosterServer.scoped({ district: d.district });
+        const fetch = async (url: string, init: RequestInit) => {
+          const res = await globalThis.fetch(url, init);
+          const text = await res.text();
+          const headers = new Headers(res.headers);
+          if (url.includes("/users?") && res.status === 200) headers.set("x-total-count", String(count(JSON.parse(text).users.length)));
+          return new Response(text, { status: res.status, headers });
+        };
+        const batches = yield* collect(sourceFor(server, {}, { fetch }));
+        assert.deepStrictEqual(FakeDistrict.comparable(recordsOf(batches)), FakeDistrict.comparable(d.records));
+        assert.deepStrictEqual(server.requests.filter((r) => r.collection === "users").map((r) => r.offset), [0, 10, 20, 30]);
+      }));
+  }
+
   it.live("with shrinkOn502, a page that answers 502 is retried with half the limit and read to the end", () =>
     Effect.gen(function* () {
       const d = small();
