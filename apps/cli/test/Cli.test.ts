@@ -88,6 +88,24 @@ describe("sis-sync CLI", () => {
     assert.deepStrictEqual([ghost.kind, ghost.file, ghost.line], ["enrollment", "enrollments.csv", 83]);
   });
 
+  it("a stray quote that swallows rows makes the run PARTIAL and deactivates none of them", async () => {
+    const quoted = join(work, "stray-quote");
+    cpSync(EXAMPLE, quoted, { recursive: true });
+    // Miles's given name opens a quote that Amir's closes: the rows in between merge into one value.
+    const users = readFileSync(join(quoted, "users.csv"), "utf8")
+      .replace("miles8,,Miles,Haddad", 'miles8,,"Miles ,Haddad')
+      .replace("amir12,,Amir,Rossi", 'amir12,,Amir",Rossi');
+    writeFileSync(join(quoted, "users.csv"), users);
+    assert.strictEqual((await json("sync", "--tenant", "quoted", "--provider", "maplewood", "--oneroster-csv", EXAMPLE)).body.status, "SUCCESS");
+    const bad = await json("sync", "--tenant", "quoted", "--provider", "maplewood", "--oneroster-csv", quoted);
+    assert.strictEqual(bad.body.status, "PARTIAL");
+    assert.deepStrictEqual([bad.body.stats.users.deactivated, bad.body.stats.enrollments.deactivated], [0, 0]);
+    const swallowed = bad.body.issues.filter((i: { message: string }) => /a value runs from line/.test(i.message));
+    assert.deepStrictEqual(swallowed.map((i: { externalId: string }) => i.externalId), ["stu-1008", "stu-1009", "stu-1010", "stu-1011", "stu-1012"]);
+    const roster = await json("roster", "--tenant", "quoted", "--kind", "users");
+    assert.isTrue(roster.body.every((u: { active: boolean }) => u.active));
+  });
+
   it("an emptied users file trips the safeguard (exit 1, nothing applied); the override applies it", async () => {
     const emptied = join(work, "emptied");
     cpSync(EXAMPLE, emptied, { recursive: true });

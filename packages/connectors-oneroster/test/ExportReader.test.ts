@@ -231,12 +231,13 @@ describe("rows", () => {
       });
       const batches = yield* extract(path);
       assert.deepStrictEqual(recordsOf(batches, "user").map((user) => `${user.externalId}@${user.origin?.line}`), [
-        "u1@2", "u5@6", "u6@8", "u7@9", "u9@11",
+        "u1@2", "u6@8", "u7@9", "u9@11",
       ]);
       assert.deepStrictEqual(issueKeys(batches), [
         "error missing_field users.csv:3 null",
         "error invalid_value users.csv:4 u3",
         "error invalid_row users.csv:5 u4",
+        "error invalid_row users.csv:6 u5",
         "warning missing_field users.csv:8 u6",
         "warning invalid_value users.csv:8 u6",
         "warning invalid_value users.csv:9 u7",
@@ -247,6 +248,7 @@ describe("rows", () => {
         "sourcedId is empty; row skipped",
         `unknown role "pupil"; row skipped`,
         "wrong number of fields: the header has 9, this row has 5; row skipped",
+        "a value runs from line 6 to line 7 (a stray quote?); OneRoster values hold no line breaks: row skipped, with the 1 line inside it",
         "familyName is empty",
         `enabledUser "maybe" is not true or false; read as true`,
         `status "Archived" is not active or tobedeleted; read as active`,
@@ -254,10 +256,30 @@ describe("rows", () => {
         "givenName and familyName are empty; row skipped",
       ]);
       assert.isTrue(issuesOf(batches).every((issue) => issue.kind === "user"));
-      assert.strictEqual(recordOf(batches, "user", "u5").fields.givenName, "Dee\nAnne");
       assert.strictEqual(recordOf(batches, "user", "u7").status, "active");
       assert.deepStrictEqual([recordOf(batches, "user", "u6").fields.familyName, recordOf(batches, "user", "u6").fields.enabled], ["", true]);
       assert.strictEqual(recordOf(batches, "user", "u9").fields.role, "relative");
+    }));
+
+  it.effect("a stray quote that swallows rows rejects them all under their own ids, so none is deactivated", () =>
+    Effect.gen(function*() {
+      const row = (n: number, given = `G${n}`) => `u${n},,true,s1,student,u${n},${given},F${n}`;
+      const lines = Array.from({ length: 12 }, (_, i) => row(i + 1));
+      lines[2] = row(3, '"Ann ');  // opens a quoted value that the quote in row 7 closes
+      lines[6] = row(7, 'Ann"');
+      const path = yield* exportOf({
+        "manifest.csv": manifestRows({ users: "bulk" }),
+        "users.csv": [USERS_HEADER.join(","), ...lines, ""].join("\r\n"),
+      });
+      const batches = yield* extract(path);
+      assert.deepStrictEqual(recordsOf(batches, "user").map((u) => `${u.externalId}@${u.origin?.line}`), [
+        "u1@2", "u2@3", "u8@9", "u9@10", "u10@11", "u11@12", "u12@13",
+      ]);
+      assert.deepStrictEqual(issueKeys(batches), [4, 5, 6, 7, 8].map((line) => `error invalid_row users.csv:${line} u${line - 1}`));
+      assert.strictEqual(issuesOf(batches)[0]!.message,
+        "a value runs from line 4 to line 8 (a stray quote?); OneRoster values hold no line breaks: row skipped, with the 4 lines inside it");
+      assert.strictEqual(issuesOf(batches)[1]!.message,
+        "inside a value runs from line 4 to line 8 (a stray quote?); OneRoster values hold no line breaks: row skipped");
     }));
 
   it.effect("drops an unparseable date or boolean with a warning and keeps the row", () =>

@@ -18,6 +18,7 @@ import { findFile, openExport, type ExportFiles } from "./ExportFiles";
 import { MissingColumnError, resolveHeader, type Header } from "./Header";
 import { MANIFEST_FILE, parseManifest, type Manifest } from "./Manifest";
 import * as RowMappers from "./RowMappers";
+import { spansLines, swallowedRowIssues } from "./StrayQuotes";
 import * as Tables from "./Tables";
 
 /**
@@ -158,6 +159,8 @@ const planExport = async (files: ExportFiles): Promise<Plan> => {
   return { manifest, ...planned, issues };
 };
 
+const idIndexOf = (header: Header<string>): number => (header.index as Partial<Record<string, number>>)["sourcedId"] ?? 0;
+
 /** Reads one file through `map`, yielding batches of at most `batchSize` records (and issues). */
 async function* readTable<C extends string>(
   files: ExportFiles,
@@ -186,8 +189,16 @@ async function* readTable<C extends string>(
     let emitted = false;
     let rows = rest;
     while (true) {
-      for (const { fields, line } of rows) {
-        mapRow(fields, line, sink);
+      for (let i = 0; i < rows.length; i++) {
+        const { fields, line } = rows[i]!;
+        // Only a record followed by a gap in line numbers (or the last of a chunk) can span lines:
+        // the common row costs one comparison, not a scan of its values.
+        const next = rows[i + 1];
+        if ((next === undefined || next.line - line > 1) && spansLines(fields)) {
+          sink.issues.push(...swallowedRowIssues(issueKind, planned.name, fields, line, idIndexOf(header)));
+        } else {
+          mapRow(fields, line, sink);
+        }
         if (sink.records.length >= batchSize || sink.issues.length >= batchSize) {
           emitted = true;
           yield take();
