@@ -1,7 +1,7 @@
 /**
  * End to end over HTTP against a real PostgreSQL (a throwaway database on TEST_DATABASE_URL): the
  * app on a real port, the scheduler's background worker in the same process over the same
- * database. Create a OneRoster CSV provider (local path inside SIS_LOCAL_IMPORT_ROOT), trigger a
+ * database. Create a OneRoster CSV provider (local path inside the tenant's SIS_LOCAL_IMPORT_ROOT folder), trigger a
  * sync, poll until done, read history, stats, issues and roster, cancel a running sync, delete.
  */
 import { serve, type ServerType } from "@hono/node-server";
@@ -39,7 +39,7 @@ describe.skipIf(server === null)("end to end over HTTP", () => {
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), "api-e2e-"));
-    cpSync(MAPLEWOOD, join(root, "maplewood"), { recursive: true });
+    cpSync(MAPLEWOOD, join(root, TENANT, "maplewood"), { recursive: true });
     t = await openTestApp({ localImportRoot: root, production: true });
     expect(t.db.label).not.toBe("pglite");
     background = await startBackground({
@@ -84,7 +84,7 @@ describe.skipIf(server === null)("end to end over HTTP", () => {
       tenantId: TENANT, providerType: "ONEROSTER_CSV", name: "maplewood", config: { localPath: "maplewood" }, syncSchedule: "daily",
     });
     expect(created.status).toBe(201);
-    expect(created.json.config.localPath).toBe(join(root, "maplewood"));
+    expect(created.json.config.localPath).toBe(join(root, TENANT, "maplewood"));
     const id = created.json.id as string;
 
     const accepted = await api("POST", `/providers/${id}/sync`);

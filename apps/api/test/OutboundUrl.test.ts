@@ -154,24 +154,34 @@ describe("address rules", () => {
 describe("local paths", () => {
   const root = mkdtempSync(join(tmpdir(), "api-root-"));
   const outside = mkdtempSync(join(tmpdir(), "api-outside-"));
-  mkdirSync(join(root, "district"));
-  symlinkSync(outside, join(root, "escape"));
+  mkdirSync(join(root, "tenant-a", "district"), { recursive: true });
+  mkdirSync(join(root, "tenant-b", "exports"), { recursive: true });
+  symlinkSync(outside, join(root, "tenant-a", "escape"));
+  symlinkSync(join(root, "tenant-b"), join(root, "tenant-a", "neighbour"));
+  const policy = { root, production: true };
   afterAll(() => {
     rmSync(root, { recursive: true, force: true });
     rmSync(outside, { recursive: true, force: true });
   });
 
-  it("must resolve inside SIS_LOCAL_IMPORT_ROOT, symbolic links included", () => {
-    expect(checkLocalPath("district", { root, production: true })).toMatchObject({ ok: true });
-    expect(checkLocalPath(join(root, "district", "later.zip"), { root, production: true })).toMatchObject({ ok: true });
-    expect(checkLocalPath("../etc", { root, production: true }).ok).toBe(false);
-    expect(checkLocalPath("/etc/passwd", { root, production: true }).ok).toBe(false);
-    expect(checkLocalPath("escape/export", { root, production: true }).ok).toBe(false);
+  it("must resolve inside the tenant's folder of SIS_LOCAL_IMPORT_ROOT, symbolic links included", () => {
+    expect(checkLocalPath("district", policy, "tenant-a")).toEqual({ ok: true, path: join(root, "tenant-a", "district") });
+    expect(checkLocalPath(join(root, "tenant-a", "district", "later.zip"), policy, "tenant-a")).toMatchObject({ ok: true });
+    for (const path of ["../etc", "/etc/passwd", "escape/export", "../tenant-b/exports", join(root, "tenant-b", "exports"), "neighbour/exports", root]) {
+      expect(checkLocalPath(path, policy, "tenant-a")).toEqual({ ok: false, reason: "must be inside the tenant's folder SIS_LOCAL_IMPORT_ROOT/tenant-a" });
+    }
+    expect(checkLocalPath("exports", policy, "tenant-b")).toMatchObject({ ok: true });
+  });
+
+  it("refuses every path for a tenant id that cannot name a folder", () => {
+    for (const tenant of ["..", ".", "", "a/../../b", "a\\b"]) {
+      expect(checkLocalPath("x", policy, tenant)).toEqual({ ok: false, reason: "local imports need a tenant id that can name a folder of SIS_LOCAL_IMPORT_ROOT" });
+    }
   });
 
   it("without a root: refused in production, allowed elsewhere", () => {
-    expect(checkLocalPath("/srv/exports", { root: null, production: true }).ok).toBe(false);
-    expect(checkLocalPath("/srv/exports", { root: null, production: false })).toEqual({ ok: true, path: "/srv/exports" });
+    expect(checkLocalPath("/srv/exports", { root: null, production: true }, "tenant-a").ok).toBe(false);
+    expect(checkLocalPath("/srv/exports", { root: null, production: false }, "tenant-a")).toEqual({ ok: true, path: "/srv/exports" });
   });
 });
 
@@ -341,7 +351,7 @@ describe("the API refuses inward targets", () => {
       providerType: "ONEROSTER_API",
       config: { baseUrl: "https://sis.example.com/", clientId: "id", clientSecret: "secret" },
     });
-    const patched = await t.call("platform", "PATCH", `/api/v1/providers/${provider.id}`, { config: { baseUrl: "https://0177.0.0.1/" } });
+    const patched = await t.call("platform", "PATCH", `/api/v1/providers/${provider.id}`, { config: { baseUrl: "https://0177.0.0.1/", clientSecret: "secret" } });
     expect(patched.status).toBe(400);
     expect(patched.json.errors).toEqual([expect.objectContaining({ path: "config.baseUrl" })]);
     const stored = await createProvider(t, {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeTable } from "../src/App";
-import { createProvider, enqueueRun, executeNext, MAPLEWOOD, openTestApp, TENANT, type TestApp } from "./support";
+import { createProvider, enqueueRun, executeNext, MAPLEWOOD, openTestApp, OTHER_TENANT, TENANT, type TestApp } from "./support";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -332,7 +332,7 @@ describe("syncs and runs", () => {
 });
 
 describe("local imports through the API", () => {
-  it("keeps localPath inside SIS_LOCAL_IMPORT_ROOT, and refuses it in production without a root", async () => {
+  it("keeps localPath inside the tenant's folder of SIS_LOCAL_IMPORT_ROOT, and refuses it in production without a root", async () => {
     const root = mkdtempSync(join(tmpdir(), "api-imports-"));
     const rooted = await openTestApp({ db: t.db, localImportRoot: root, production: true });
     const bare = await openTestApp({ db: t.db, production: true });
@@ -340,10 +340,12 @@ describe("local imports through the API", () => {
       const body = (localPath: string, name: string) => ({ tenantId: TENANT, providerType: "ONEROSTER_CSV", name, config: { localPath } });
       const inside = await rooted.call("platform", "POST", "/api/v1/providers", body("district-a", "inside"));
       expect(inside.status).toBe(201);
-      expect(inside.json.config.localPath).toBe(join(root, "district-a"));
-      const outside = await rooted.call("platform", "POST", "/api/v1/providers", body("../../etc", "outside"));
-      expect(outside.status).toBe(400);
-      expect(outside.json.errors).toEqual([{ path: "config.localPath", message: "must be inside SIS_LOCAL_IMPORT_ROOT" }]);
+      expect(inside.json.config.localPath).toBe(join(root, TENANT, "district-a"));
+      for (const [path, name] of [["../../etc", "outside"], [`../${OTHER_TENANT}/exports`, "neighbour"], [join(root, OTHER_TENANT), "absolute"]]) {
+        const outside = await rooted.call("platform", "POST", "/api/v1/providers", body(path!, name!));
+        expect(outside.status).toBe(400);
+        expect(outside.json.errors).toEqual([{ path: "config.localPath", message: `must be inside the tenant's folder SIS_LOCAL_IMPORT_ROOT/${TENANT}` }]);
+      }
       const refused = await bare.call("platform", "POST", "/api/v1/providers", body(MAPLEWOOD, "prod"));
       expect(refused.status).toBe(400);
       expect(refused.json.errors[0].path).toBe("config.localPath");

@@ -32,6 +32,7 @@ const problem = { description: "Problem details", schema: S.Problem };
 const checkSettings = (
   ctx: AppContext,
   providerType: ProviderType,
+  tenantId: string,
   settings: {
     readonly config?: unknown;
     readonly stored?: unknown;
@@ -45,7 +46,7 @@ const checkSettings = (
     let config = settings.config;
     if (config !== undefined) {
       const checked = yield* Effect.promise(() =>
-        checkProviderTargets(providerType, config, ctx, settings.stored === undefined ? {} : { stored: settings.stored }));
+        checkProviderTargets(providerType, tenantId, config, ctx, settings.stored === undefined ? {} : { stored: settings.stored }));
       errors.push(...checked.errors);
       config = checked.config;
     }
@@ -73,7 +74,7 @@ const create = defineRoute<Record<string, never>, Record<string, never>, S.Creat
       audit.tenantId = body.tenantId;
       audit.targetType = "provider";
       yield* requireTenant(principal, body.tenantId);
-      const config = yield* checkSettings(ctx, body.providerType, {
+      const config = yield* checkSettings(ctx, body.providerType, body.tenantId, {
         config: body.config,
         syncSchedule: body.syncSchedule ?? null,
         timezone: body.timezone ?? "UTC",
@@ -137,7 +138,7 @@ const patch = defineRoute<typeof S.ProviderIdParams.Type, Record<string, never>,
         if (resend.length > 0) return yield* validation(resend);
         merged = yield* decodeConfig(provider.providerType, candidate);
       }
-      const config = yield* checkSettings(ctx, provider.providerType, {
+      const config = yield* checkSettings(ctx, provider.providerType, provider.tenantId, {
         ...(merged === undefined ? {} : { config: merged, stored: provider.config }),
         syncSchedule: body.syncSchedule === undefined ? provider.syncSchedule : body.syncSchedule,
         timezone: body.timezone ?? provider.timezone,
@@ -197,7 +198,7 @@ const testConnection = (provider: Provider, ctx: AppContext) =>
   Effect.gen(function* () {
     const secrets = secretValues(provider.providerType, provider.config);
     // Stored local paths are not re-judged here (the CLI may set any path); URLs are, as DNS may have changed.
-    const targets = yield* Effect.promise(() => checkProviderTargets(provider.providerType, provider.config, ctx, { stored: provider.config }));
+    const targets = yield* Effect.promise(() => checkProviderTargets(provider.providerType, provider.tenantId, provider.config, ctx, { stored: provider.config }));
     const refused = targets.errors[0];
     if (refused !== undefined) return { success: false, message: `${refused.path} ${refused.message}` };
     if (ctx.probeRedirects) {

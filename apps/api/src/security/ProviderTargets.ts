@@ -69,6 +69,7 @@ const storedPath = (stored: unknown, ...path: ReadonlyArray<string>): unknown =>
 /** Checks every outbound target of a (schema-valid) config. */
 export const checkProviderTargets = async (
   providerType: ProviderType,
+  tenantId: string,
   config: unknown,
   policy: TargetPolicy,
   options: TargetCheckOptions = {},
@@ -76,7 +77,7 @@ export const checkProviderTargets = async (
   const errors: Array<FieldError> = [];
   if (!isObject(config)) return { config, errors };
   const checkPath = (value: string, ...path: ReadonlyArray<string>) =>
-    "stored" in options && storedPath(options.stored, ...path) === value ? { ok: true as const, path: value } : checkLocalPath(value, policy.localPaths);
+    "stored" in options && storedPath(options.stored, ...path) === value ? { ok: true as const, path: value } : checkLocalPath(value, policy.localPaths, tenantId);
   const next: Record<string, unknown> = { ...config };
   for (const field of urlFields(providerType, config)) {
     if ("error" in field) {
