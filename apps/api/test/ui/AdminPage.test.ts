@@ -31,7 +31,7 @@ const useExport = (from: string) => {
 beforeAll(async () => {
   const started = Date.now();
   importRoot = mkdtempSync(join(tmpdir(), "sis-ui-import-"));
-  feed = join(importRoot, "maplewood");
+  feed = join(importRoot, TENANT, "maplewood");
   useExport(MAPLEWOOD);
   ui = await openUiHarness({ localImportRoot: importRoot });
   if (process.env["UI_TIMING"]) console.log(`harness ready in ${Date.now() - started} ms`);
@@ -131,7 +131,7 @@ describe("the district admin page", () => {
       // The API's problem+json field error is shown on the field, on its step.
       await page.getByRole("heading", { name: /Step 2 of 4/ }).waitFor();
       const pathError = page.locator("[data-path='config.localPath'] .field-error");
-      await expect(pathError.textContent()).resolves.toContain("Folder or .zip file must be inside SIS_LOCAL_IMPORT_ROOT");
+      await expect(pathError.textContent()).resolves.toContain(`Folder or .zip file must be inside the tenant's folder SIS_LOCAL_IMPORT_ROOT/${TENANT}`);
       await shot(page, "06-add-api-error");
       await page.getByLabel("Folder or .zip file").fill(feed);
       expect(await pathError.count()).toBe(0);
