@@ -3,8 +3,8 @@ import { Readable } from "node:stream";
 import { CsvSyntaxError, readCsvRows, type CsvRow } from "../src/csv/CsvRows";
 
 /** Feeds `text` in chunks of `size` bytes, so records and CRLFs straddle chunk boundaries. */
-const rows = async (text: string, size = 1): Promise<Array<CsvRow>> => {
-  const bytes = Buffer.from(text, "utf8");
+const rows = async (text: string | Buffer, size = 1): Promise<Array<CsvRow>> => {
+  const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
   const chunks: Array<Buffer> = [];
   for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
   const out: Array<CsvRow> = [];
@@ -41,6 +41,27 @@ describe("readCsvRows", () => {
     assert.deepStrictEqual(out[0]?.fields, ["sourcedId", "givenName"]);
     assert.deepStrictEqual(out[1]?.fields, ["u1", "健二"]);
   });
+
+  for (const size of [1, 2, 5, 64 * 1024]) {
+    it(`fails a file that is not UTF-8 on the line of the first bad byte (chunks of ${size})`, async () => {
+      // Windows-1252: "José" with é as the single byte 0xE9, on line 3 of a CRLF file.
+      const latin = Buffer.concat([Buffer.from("sourcedId,givenName\r\nu1,Zoë\r\nu2,Jos", "utf8"), Buffer.from([0xe9]), Buffer.from("\r\n", "utf8")]);
+      const error = await rows(latin, size).then(() => null, (e: unknown) => e);
+      assert.instanceOf(error, CsvSyntaxError);
+      assert.strictEqual((error as CsvSyntaxError).line, 3);
+      assert.strictEqual((error as CsvSyntaxError).detail,
+        "the file is not UTF-8: byte 0xE9 is not part of a UTF-8 character (a Windows-1252 or Latin-1 export?); export it as UTF-8");
+    });
+
+    it(`reads 2-, 3- and 4-byte characters cut by chunk boundaries, and fails one cut by the end of the file (chunks of ${size})`, async () => {
+      const text = "a,b\né,€\n𝄞,健\n";
+      assert.deepStrictEqual(lines(await rows(text, size)), ["1:a|b", "2:é|€", "3:𝄞|健"]);
+      const cut = Buffer.from("a,b\n1,€", "utf8").subarray(0, -1);
+      const error = await rows(cut, size).then(() => null, (e: unknown) => e);
+      assert.instanceOf(error, CsvSyntaxError);
+      assert.strictEqual((error as CsvSyntaxError).line, 2);
+    });
+  }
 
   it("skips blank lines without shifting line numbers, and keeps ragged rows for the caller", async () => {
     assert.deepStrictEqual(lines(await rows("a,b\n\n1,2\n\n3\n4,5,6\n\n")), ["1:a|b", "3:1|2", "5:3", "6:4|5|6"]);

@@ -186,6 +186,23 @@ describe("structure", () => {
       );
     }));
 
+  it.effect("fails a file that is not UTF-8, naming the file, the line and the byte", () =>
+    Effect.gen(function*() {
+      const latin = yield* exportOf({
+        "manifest.csv": manifestRows({ orgs: "bulk", users: "bulk" }),
+        "orgs.csv": ORGS,
+        "users.csv": Buffer.concat([
+          Buffer.from(`${USERS_HEADER.join(",")}\nu1,,true,s1,student,u1,Ann,Able\nu2,,true,s1,student,u2,Jos`, "utf8"),
+          Buffer.from([0xe9]),
+          Buffer.from(",Diaz\n", "utf8"),
+        ]),
+      });
+      const error = yield* extractError(latin);
+      assert.strictEqual(error.reason, "BadInput");
+      assert.strictEqual(error.message,
+        "users.csv: line 3: the file is not UTF-8: byte 0xE9 is not part of a UTF-8 character (a Windows-1252 or Latin-1 export?); export it as UTF-8");
+    }));
+
   it.effect("yields one empty batch for a present file with no rows", () =>
     Effect.gen(function*() {
       const path = yield* exportOf({

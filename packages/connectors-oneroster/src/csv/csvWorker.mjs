@@ -14,6 +14,7 @@
  * of those separators, its rows travel as arrays instead.
  */
 import { Parser } from "csv-parse";
+import { isUtf8 } from "node:buffer";
 import { parentPort } from "node:worker_threads";
 
 const FIELD = "\u001f";
@@ -85,7 +86,70 @@ class ChunkParser extends Parser {
   }
 }
 
-/** @typedef {{ parser: ChunkParser, failed: boolean, plain: boolean }} Session */
+/**
+ * How many bytes at the end of `bytes` begin a character the chunk does not finish (0–3): they are
+ * checked with the next chunk.
+ * @param {Buffer} bytes
+ */
+const unfinished = (bytes) => {
+  for (let back = 1; back <= Math.min(4, bytes.length); back++) {
+    const byte = /** @type {number} */ (bytes[bytes.length - back]);
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
+};
+
+/**
+ * Offset of the first byte that is not valid UTF-8 (only called once the chunk failed the check).
+ * @param {Buffer} bytes
+ */
+const firstInvalid = (bytes) => {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let low = 0;
+  let high = bytes.length;
+  // The shortest failing prefix: a prefix that decodes (a cut inside a character aside) is clean.
+  while (high - low > 4) {
+    const mid = (low + high) >>> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid - unfinished(bytes.subarray(0, mid))));
+      low = mid;
+    } catch {
+      high = mid;
+    }
+  }
+  for (let at = low; at < high; at++) {
+    try {
+      decoder.decode(bytes.subarray(0, at + 1 - unfinished(bytes.subarray(0, at + 1))));
+    } catch {
+      // A lead byte whose sequence breaks off (0xE9 then a CR) is the byte to name.
+      return at - unfinished(bytes.subarray(0, at));
+    }
+  }
+  return low;
+};
+
+/**
+ * Not UTF-8 (a Windows-1252 or Latin-1 export, typically): every accented name would be read as
+ * U+FFFD and stored that way, so the file fails instead, naming the line and the byte.
+ * @param {Session} session
+ * @param {Buffer} bytes
+ */
+const encodingError = (session, bytes) => {
+  const at = firstInvalid(bytes);
+  // The parser has taken every earlier chunk: its counter is the line this one starts on.
+  let line = session.parser.info.lines - session.parser.drift;
+  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+  const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
+  return {
+    code: "NOT_UTF8",
+    message: `the file is not UTF-8: byte 0x${byte} is not part of a UTF-8 character (a Windows-1252 or Latin-1 export?); export it as UTF-8`,
+    line,
+  };
+};
+
+/** @typedef {{ parser: ChunkParser, failed: boolean, plain: boolean, carry: Buffer }} Session */
 /** @type {Map<number, Session>} */
 const sessions = new Map();
 const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
@@ -118,20 +182,35 @@ const sendRows = (id, session, final) => {
 const fail = (id, session, error) => {
   if (session.failed) return;
   session.failed = true;
-  const e = /** @type {{ code?: unknown, message?: unknown }} */ (error ?? {});
+  const e = /** @type {{ code?: unknown, message?: unknown, line?: unknown }} */ (error ?? {});
   port.postMessage({
     type: "error",
     id,
     code: typeof e.code === "string" ? e.code : null,
     message: typeof e.message === "string" ? e.message : String(error),
-    line: session.parser.nextLine,
+    line: typeof e.line === "number" ? e.line : session.parser.nextLine,
   });
+};
+
+/**
+ * Checks a chunk is UTF-8; a character cut at its end is checked with the next chunk.
+ * @param {Session} session
+ * @param {Buffer} bytes
+ * @returns {ReturnType<typeof encodingError> | null}
+ */
+const checkEncoding = (session, bytes) => {
+  const all = session.carry.length === 0 ? bytes : Buffer.concat([session.carry, bytes]);
+  const cut = unfinished(all);
+  const whole = all.subarray(0, all.length - cut);
+  if (!isUtf8(whole)) return encodingError(session, whole);
+  session.carry = Buffer.from(all.subarray(all.length - cut));
+  return null;
 };
 
 port.on("message", (/** @type {{ type: string, id: number, bytes?: Uint8Array }} */ message) => {
   const { id } = message;
   if (message.type === "open") {
-    const session = { parser: new ChunkParser(), failed: false, plain: true };
+    const session = { parser: new ChunkParser(), failed: false, plain: true, carry: Buffer.alloc(0) };
     session.parser.on("error", (error) => fail(id, session, error));
     // Records are taken from `rows`; nothing is read from the stream side.
     session.parser.resume();
@@ -148,6 +227,8 @@ port.on("message", (/** @type {{ type: string, id: number, bytes?: Uint8Array }}
   if (session.failed) return;
   if (message.type === "data") {
     const bytes = Buffer.from(/** @type {Uint8Array} */ (message.bytes));
+    const notUtf8 = checkEncoding(session, bytes);
+    if (notUtf8 !== null) return fail(id, session, notUtf8);
     if (bytes.includes(0x1e) || bytes.includes(0x1f)) session.plain = false;
     session.parser.write(bytes, (error) => {
       if (error) fail(id, session, error);
@@ -156,6 +237,7 @@ port.on("message", (/** @type {{ type: string, id: number, bytes?: Uint8Array }}
     return;
   }
   if (message.type === "end") {
+    if (session.carry.length > 0) return fail(id, session, encodingError(session, Buffer.concat([session.carry, Buffer.from([0x0a])])));
     session.parser.end(() => {
       if (!session.failed) sendRows(id, session, true);
     });
