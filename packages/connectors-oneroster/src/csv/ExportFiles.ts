@@ -9,6 +9,7 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { MANIFEST_FILE } from "./Manifest";
+import { isZipName, newestFirst } from "./NewestExport";
 import { openZip } from "./ZipArchive";
 
 export interface OpenOptions {
@@ -78,18 +79,9 @@ interface Candidate {
   readonly name: string;
   readonly path: string;
   readonly stats: Stats;
+  readonly mtimeMs: number;
 }
 
-const isZipName = (name: string): boolean => name.toLowerCase().endsWith(".zip");
-const dateKey = (name: string): string => (isZipName(name) ? name.slice(0, -4) : name);
-
-/** Dated names (`2026-11-24`, `20261124`) sort newest first by name; the newer mtime breaks a tie. */
-const newestFirst = (a: Candidate, b: Candidate): number => {
-  const ka = dateKey(a.name);
-  const kb = dateKey(b.name);
-  if (ka !== kb) return ka < kb ? 1 : -1;
-  return b.stats.mtimeMs - a.stats.mtimeMs;
-};
 
 export const openExport = async (localPath: string): Promise<ExportFiles> => {
   const stats = await statOrNull(localPath);
@@ -110,7 +102,7 @@ export const openExport = async (localPath: string): Promise<ExportFiles> => {
     const entryStats = await statOrNull(path);
     if (entryStats === null) continue;
     if (entryStats.isDirectory() || (entryStats.isFile() && isZipName(entry.name))) {
-      candidates.push({ name: entry.name, path, stats: entryStats });
+      candidates.push({ name: entry.name, path, stats: entryStats, mtimeMs: entryStats.mtimeMs });
     }
   }
   const [newest] = candidates.sort(newestFirst);

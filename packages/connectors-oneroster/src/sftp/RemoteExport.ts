@@ -7,6 +7,7 @@
 import { RosterSourceError } from "@sis-sync/core";
 import { mkdir, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { isZipName, newestFirst } from "../csv/NewestExport";
 import type { RemoteEntry, Session } from "./SftpSession";
 
 const MANIFEST_FILE = "manifest.csv";
@@ -43,17 +44,7 @@ const plainName = (name: string, where: string): string => {
 
 const inside = (dir: string, name: string, where: string): string => join(dir, plainName(name, where));
 
-const isZipName = (name: string): boolean => name.toLowerCase().endsWith(".zip");
 const isCsvName = (name: string): boolean => name.toLowerCase().endsWith(".csv");
-const dateKey = (name: string): string => (isZipName(name) ? name.slice(0, -4) : name);
-
-/** Newest first: by name with any `.zip` suffix ignored (`2026-11-24`, `20261124`), then by mtime. */
-export const newestFirst = (a: RemoteEntry, b: RemoteEntry): number => {
-  const ka = dateKey(a.name);
-  const kb = dateKey(b.name);
-  if (ka !== kb) return ka < kb ? 1 : -1;
-  return b.mtimeMs - a.mtimeMs;
-};
 
 /** The entries of a folder of exports that are exports: visible sub-folders and zips. */
 export const candidatesOf = (entries: ReadonlyArray<RemoteEntry>): Array<RemoteEntry> =>

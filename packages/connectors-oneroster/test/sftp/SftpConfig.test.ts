@@ -11,6 +11,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OneRosterSftpSource, SftpHostKey } from "../../src/index";
+import { newestFirst } from "../../src/csv/NewestExport";
 import * as RemoteExport from "../../src/sftp/RemoteExport";
 import { scrub } from "../../src/sftp/SftpSession";
 
@@ -120,7 +121,7 @@ describe("remote export ordering (the local reader's rules)", () => {
       entry("2026-12-30.zip.part", "file"),
       entry("notes.txt", "file"),
     ];
-    const ordered = RemoteExport.candidatesOf(entries).sort(RemoteExport.newestFirst).map((e) => e.name);
+    const ordered = RemoteExport.candidatesOf(entries).sort(newestFirst).map((e) => e.name);
     assert.deepStrictEqual(ordered, ["2026-11-24.ZIP", "2026-11-24", "2026-11-20.zip", "2026-11-01"]);
   });
 });
