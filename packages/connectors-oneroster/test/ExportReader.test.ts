@@ -305,7 +305,7 @@ describe("rows", () => {
         "manifest.csv": manifestRows({ enrollments: "bulk" }),
         "enrollments.csv": [
           ["sourcedId", "classSourcedId", "userSourcedId", "role", "primary", "beginDate", "endDate"],
-          ["e1", "c1", "u1", "student", "yes", "15/06/2023", "2023-06-30"],
+          ["e1", "c1", "u1", "student", "maybe", "15/06/2023", "2023-06-30"],
           ["e2", "", "u1", "student", "", "", ""],
         ],
       });
@@ -314,7 +314,7 @@ describe("rows", () => {
         classExternalId: "c1", userExternalId: "u1", role: "student", primary: false, beginDate: null, endDate: "2023-06-30",
       });
       assert.deepStrictEqual(issuesOf(batches).map((issue) => `${issue.severity} ${issue.line} ${issue.message}`), [
-        `warning 2 primary "yes" is not true or false; read as false`,
+        `warning 2 primary "maybe" is not true or false; read as false`,
         `warning 2 beginDate "15/06/2023" is not a date (YYYY-MM-DD); value dropped`,
         "error 3 classSourcedId is empty; row skipped",
       ]);

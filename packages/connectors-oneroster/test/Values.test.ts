@@ -20,13 +20,17 @@ describe("Values", () => {
     }
   });
 
-  it("boolean is case-insensitive and reports blank and junk apart", () => {
+  it("boolean is case-insensitive, reads the 1/0, yes/no, y/n, t/f spellings, and reports blank and junk apart", () => {
     assert.isTrue(V.boolean("TRUE"));
     assert.isTrue(V.boolean("True"));
     assert.isFalse(V.boolean(" false "));
     assert.isFalse(V.boolean("FALSE"));
     assert.isNull(V.boolean(""));
-    assert.isUndefined(V.boolean("yes"));
+    assert.isNull(V.boolean("  "));
+    for (const no of ["0", "N", "no", " No ", "f", "F"]) assert.isFalse(V.boolean(no), no);
+    for (const yes of ["1", "Y", "yes", "YES", "t"]) assert.isTrue(V.boolean(yes), yes);
+    assert.isUndefined(V.boolean("maybe"));
+    assert.isUndefined(V.boolean("2"));
   });
 
   it("list splits comma lists, trims items and drops empty ones", () => {

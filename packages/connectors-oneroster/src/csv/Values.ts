@@ -29,15 +29,24 @@ export const list = (value: string | undefined): ReadonlyArray<string> => {
   return items;
 };
 
-/** `true`/`false` in any case; `null` when blank, `undefined` when it is neither. */
+/**
+ * The spellings of a boolean that SIS exports use besides `true`/`false` (`enabledUser` as `0`, `N`
+ * or `No` from spreadsheet-made exports): read as junk, a disabled user would come in enabled.
+ */
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ["true", true], ["t", true], ["yes", true], ["y", true], ["1", true],
+  ["false", false], ["f", false], ["no", false], ["n", false], ["0", false],
+]);
+
+/** A lower-cased, trimmed boolean word; `null` when blank, `undefined` when it is no boolean. */
+export const booleanWord = (lower: string): boolean | null | undefined => (lower === "" ? null : BOOLEAN_WORDS.get(lower));
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `y`/`n`, `t`/`f`) in any case; `null` when blank, `undefined` when it is neither. */
 export const boolean = (value: string | undefined): boolean | null | undefined => {
   if (value === undefined || value === "") return null;
   if (value === "true") return true;
   if (value === "false") return false;
-  const lower = value.trim().toLowerCase();
-  if (lower === "true") return true;
-  if (lower === "false") return false;
-  return lower === "" ? null : undefined;
+  return booleanWord(value.trim().toLowerCase());
 };
 
 const DASH = 45;

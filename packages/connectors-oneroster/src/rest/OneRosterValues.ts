@@ -7,6 +7,7 @@
  * Readers return `null` for blank and `undefined` for present-but-unreadable.
  */
 import { USER_ROLES, type RecordStatus, type UserRole } from "@sis-sync/core";
+import { booleanWord } from "../csv/Values";
 
 /** Trimmed text; `null` for absent, null, empty or whitespace-only values and for non-scalars. */
 export const text = (value: unknown): string | null => {
@@ -29,12 +30,9 @@ export const isUnreadable = (value: unknown): boolean =>
 export const bool = (value: unknown): boolean | null | undefined => {
   if (typeof value === "boolean") return value;
   if (value === undefined || value === null) return null;
+  if (typeof value === "number") return value === 1 ? true : value === 0 ? false : undefined;
   if (typeof value !== "string") return undefined;
-  const lower = value.trim().toLowerCase();
-  if (lower === "") return null;
-  if (lower === "true") return true;
-  if (lower === "false") return false;
-  return undefined;
+  return booleanWord(value.trim().toLowerCase());
 };
 
 /** A JSON array of strings, or one comma-separated string (the CSV form); blanks dropped. */

@@ -16,7 +16,8 @@ describe("OneRosterValues", () => {
   it("reads booleans as JSON or as text in any case, and never reads \"false\" as true", () => {
     assert.deepStrictEqual([true, false, "true", "false", "TRUE", " False "].map(V.bool), [true, false, true, false, true, false]);
     assert.deepStrictEqual([undefined, null, ""].map(V.bool), [null, null, null]);
-    assert.deepStrictEqual(["yes", 1, {}].map(V.bool), [undefined, undefined, undefined]);
+    assert.deepStrictEqual(["yes", "N", 1, 0, "0"].map(V.bool), [true, false, true, false, false]);
+    assert.deepStrictEqual(["maybe", 2, {}].map(V.bool), [undefined, undefined, undefined]);
   });
 
   it("reads lists from arrays or comma strings, and references from GUIDRefs or bare ids", () => {
