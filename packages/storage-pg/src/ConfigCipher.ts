@@ -126,7 +126,8 @@ export const make = (keys: ReadonlyArray<CipherKey>, source: ConfigCipherShape["
       throw new ConfigCipherError({ reason: "DecryptFailed", message: "provider config ciphertext is malformed" });
     }
     try {
-      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(parts[1]!, "base64url"));
+      // A fixed tag length: without it, GCM accepts tags cut down to 4 bytes, which are forgeable.
+      const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(parts[1]!, "base64url"), { authTagLength: 16 });
       decipher.setAAD(Buffer.from(`${sealed.keyId}\u0000${context}`, "utf8"));
       decipher.setAuthTag(Buffer.from(parts[2]!, "base64url"));
       const plain = Buffer.concat([decipher.update(Buffer.from(parts[3]!, "base64url")), decipher.final()]);

@@ -38,6 +38,10 @@ describe("ConfigCipher", () => {
     const tampered = { ...sealed, ciphertext: [...parts.slice(0, 3), body.toString("base64url")].join(".") };
     assert.match(reasonOf(() => cipher.decrypt(tampered, "provider-1")), /^DecryptFailed: .*wrong key or tampered/);
     assert.match(reasonOf(() => cipher.decrypt({ ...sealed, ciphertext: "garbage" }, "provider-1")), /^DecryptFailed: .*malformed/);
+    // A tag cut to its first 4 bytes still matches those bytes: only a fixed tag length refuses it.
+    const shortTag = Buffer.from(parts[2]!, "base64url").subarray(0, 4).toString("base64url");
+    const truncated = { ...sealed, ciphertext: [parts[0], parts[1], shortTag, parts[3]].join(".") };
+    assert.match(reasonOf(() => cipher.decrypt(truncated, "provider-1")), /^DecryptFailed/);
   });
 
   it("rotates: the newest key encrypts, every key decrypts, and a key first used without an id still decrypts", () => {
