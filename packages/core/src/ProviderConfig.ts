@@ -120,3 +120,24 @@ export const redactConfig = (providerType: ProviderType, config: unknown): unkno
   }
   return copy;
 };
+
+/** Every secret value present in a config, for scrubbing text that may have picked one up. */
+export const secretValues = (providerType: ProviderType, config: unknown): ReadonlyArray<string> => {
+  const out: Array<string> = [];
+  for (const path of SECRET_FIELDS[providerType]) {
+    let node: unknown = config;
+    for (const part of path.split(".")) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+    if (typeof node === "string" && node.length > 0) out.push(node);
+  }
+  return out;
+};
+
+/** Replaces every occurrence of a secret (raw or URL-encoded) with `"***"`; secrets under 3 characters are left alone. */
+export const scrubSecrets = (text: string, secrets: ReadonlyArray<string>): string => {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 3) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("***");
+  }
+  return out;
+};

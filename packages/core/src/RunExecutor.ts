@@ -4,7 +4,7 @@
  * outcome, so a run never stays IN_PROGRESS because of a feed or storage problem.
  */
 import * as Effect from "effect/Effect";
-import { resolveOptions } from "./ProviderConfig";
+import { resolveOptions, scrubSecrets, secretValues } from "./ProviderConfig";
 import { RunRepository, type Provider, type RunPhase, type RunProgress, type SyncRun } from "./Providers";
 import { RosterStore, type RosterStoreError } from "./RosterStore";
 import * as SyncEngine from "./SyncEngine";
@@ -59,9 +59,11 @@ export const execute = Effect.fn("RunExecutor.execute")(function* (run: SyncRun,
     Effect.catchTag("RosterStoreError", (e: RosterStoreError) =>
       Effect.succeed({ status: "FAILURE" as const, stats: null, errorMessage: `Storage error: ${e.message}`, issueCount: 0, applied: false })),
   );
-  yield* Effect.logInfo("run finished").pipe(Effect.annotateLogs({ status: outcome.status, error: outcome.errorMessage ?? undefined }));
+  // Connector messages carry upstream text: a secret that slipped into one is stored and logged as "***".
+  const errorMessage = outcome.errorMessage === null ? null : scrubSecrets(outcome.errorMessage, secretValues(provider.providerType, provider.config));
+  yield* Effect.logInfo("run finished").pipe(Effect.annotateLogs({ status: outcome.status, error: errorMessage ?? undefined }));
   // Also the provider's last sync, unless a dry run: one write, so no reader sees one without the other.
-  const finished = yield* runs.finish(run.id, { status: outcome.status, stats: outcome.stats, errorMessage: outcome.errorMessage });
+  const finished = yield* runs.finish(run.id, { status: outcome.status, stats: outcome.stats, errorMessage });
   yield* store.pruneStaging(provider.id, options.keepStagedRuns ?? 5);
-  return { run: finished, outcome };
+  return { run: finished, outcome: { ...outcome, errorMessage } };
 }, (effect, run) => Effect.annotateLogs(effect, { runId: run.id, providerId: run.providerId, tenantId: run.tenantId }));

@@ -1,5 +1,10 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as References from "effect/References";
+import * as Stream from "effect/Stream";
+import { RosterSource, RosterSourceError } from "../src/RosterSource";
+import * as RunExecutor from "../src/RunExecutor";
 import { ProviderRepository, RunRepository, type RunPhase } from "../src/Providers";
 import * as F from "../src/testing/Fixtures";
 import * as MemoryRosterStore from "../src/testing/MemoryRosterStore";
@@ -50,5 +55,31 @@ describe("RunExecutor progress", () => {
       assert.strictEqual((yield* providers.get(dry.run.providerId))?.lastSyncAt, null);
       const real = yield* syncOnce({ tenantId: "t-last", records });
       assert.strictEqual((yield* providers.get(real.run.providerId))?.lastSyncAt, real.run.completedAt);
+    }).pipe(Effect.provide(MemoryRosterStore.layer())));
+
+  it.effect("scrubs the provider's secrets from the run's stored error message", () =>
+    Effect.gen(function* () {
+      const providers = yield* ProviderRepository;
+      const runs = yield* RunRepository;
+      const secret = "s3cret-Value/with+chars";
+      const provider = yield* providers.create({
+        tenantId: "t-scrub", providerType: "ONEROSTER_API", name: "api",
+        config: { baseUrl: "https://sis.example.com/ims/oneroster/v1p1", clientId: "id", clientSecret: secret },
+      });
+      const { run } = yield* runs.enqueue({ tenantId: "t-scrub", providerId: provider.id, isManual: true });
+      const started = yield* runs.start(run.id);
+      const leaky = Layer.succeed(RosterSource, {
+        extract: Stream.fail(new RosterSourceError({ reason: "Unauthorized", message: `401: bad client_secret=${encodeURIComponent(secret)} (${secret})` })),
+        testConnection: Effect.succeed("ok"),
+      });
+      const { run: finished, outcome } = yield* RunExecutor.execute(started, provider).pipe(
+        Effect.provide(leaky),
+        Effect.provideService(References.MinimumLogLevel, "Warn"),
+      );
+      assert.strictEqual(finished.status, "FAILURE");
+      assert.include(finished.errorMessage ?? "", "401: bad client_secret=*** (***)");
+      assert.notInclude(finished.errorMessage ?? "", "s3cret");
+      assert.strictEqual(outcome.errorMessage, finished.errorMessage);
+      assert.strictEqual((yield* runs.get(run.id))?.errorMessage, finished.errorMessage);
     }).pipe(Effect.provide(MemoryRosterStore.layer())));
 });

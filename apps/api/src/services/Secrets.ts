@@ -5,7 +5,7 @@
  * secret values before anyone sees them. A secret is kept only while its target stays: a PATCH that
  * moves a URL or SFTP host must send the secrets again.
  */
-import { SECRET_FIELDS, redactConfig, type ProviderType } from "@sis-sync/core";
+import { SECRET_FIELDS, redactConfig, scrubSecrets, secretValues, type ProviderType } from "@sis-sync/core";
 
 export const REDACTED = "***";
 
@@ -20,15 +20,7 @@ export const redacted = (providerType: ProviderType, config: unknown): Record<st
 
 const secretPaths = (providerType: ProviderType): ReadonlySet<string> => new Set(SECRET_FIELDS[providerType]);
 
-/** Every secret value present in a config (for scrubbing). */
-export const secretValues = (providerType: ProviderType, config: unknown): ReadonlyArray<string> => {
-  const out: Array<string> = [];
-  for (const path of SECRET_FIELDS[providerType]) {
-    const node = valueAt(config, path);
-    if (typeof node === "string" && node.length > 0) out.push(node);
-  }
-  return out;
-};
+export { secretValues };
 
 /**
  * Merges a PATCH's `config` into the stored one: nested objects merge, `null` removes a field, and
@@ -90,18 +82,9 @@ export const secretsToResend = (
   });
 };
 
-/** Replaces every occurrence of a secret (raw or URL-encoded) with `"***"`. */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 3) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(REDACTED);
-  }
-  return out;
-};
 
 /** A message safe to return: scrubbed, without control characters, at most `max` characters. */
 export const safeMessage = (text: string, secrets: ReadonlyArray<string>, max = 400): string => {
-  const clean = scrub(text, secrets).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const clean = scrubSecrets(text, secrets).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 };
