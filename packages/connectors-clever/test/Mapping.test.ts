@@ -117,6 +117,14 @@ describe("Mapping", () => {
     const bad = Mapping.toEnrollments({ id: "6a1000000000000000000045", students: "6a1000000000000000000101" });
     assert.ok(Result.isFailure(bad));
     assert.match(bad.failure, /section 6a1000000000000000000045 has unreadable teacher or student lists/);
+    // A missing or null students list is not "no students": the run must stop, not deactivate them.
+    for (const students of [null, undefined]) {
+      const none = Mapping.toEnrollments({ id: "6a1000000000000000000045", teacher: "6a1000000000000000000201", students });
+      assert.ok(Result.isFailure(none), String(students));
+    }
+    const left = Mapping.toEnrollments({ id: "6a1000000000000000000045", teacher: "6a1000000000000000000201", students: [] });
+    assert.ok(Result.isSuccess(left));
+    assert.deepStrictEqual(left.success.records.map((r) => r.fields.role), ["teacher"]);
   });
 
   it("students: student_number, state_id, username, primary school first, grade in CEDS", () => {
@@ -176,6 +184,12 @@ describe("Mapping", () => {
     assert.strictEqual(bad.length, 1, "reported once, from its own role list");
     assert.deepStrictEqual([bad[0]!.severity, bad[0]!.code, bad[0]!.kind], ["error", "invalid_row", "user"]);
     assert.strictEqual(records.length, 13);
+    for (const roles of [{}, { teacher: null }]) {
+      const roleless = Mapping.toUser({ ...(fixture("users")[5] as object), roles }, "teacher");
+      assert.strictEqual(roleless.records.length, 0);
+      assert.deepStrictEqual(roleless.issues.map((i) => [i.severity, i.code, i.externalId]), [["error", "invalid_row", (fixture("users")[5] as { id: string }).id]]);
+      assert.match(roleless.issues[0]!.message, /has none of the roles district_admin, teacher, staff, student/);
+    }
   });
 
   it("grades outside Clever's enum pass through rather than being lost", () => {

@@ -166,7 +166,7 @@ export const toEnrollments = (raw: unknown): Result.Result<Mapped<"enrollment">,
   const s = decoded.success;
   const primary = present(s.teacher);
   const teachers = unique([primary, ...(s.teachers ?? [])]);
-  const students = unique(s.students ?? []);
+  const students = unique(s.students);
   const enrollment = (role: "teacher" | "student", userId: string) =>
     record("enrollment", enrollmentId(s.id, role, userId), {
       classExternalId: s.id,
@@ -219,7 +219,12 @@ export const toUser = (raw: unknown, listRole: Wire.UserListRole): Mapped<"user"
   const u = decoded.success;
   const { student, teacher, staff } = u.roles;
   const top = ROLE_PRECEDENCE.find((r) => u.roles[r] != null);
-  if (top === undefined) return { records: [], issues: [] };
+  if (top === undefined) {
+    // A contact (guardian) is never a user. Anyone else without a role is reported under its id,
+    // so the user is not deactivated for a role Clever failed to send.
+    if (u.roles.contact != null) return { records: [], issues: [] };
+    return { records: [], issues: [invalid("user", "user", raw, `it has none of the roles ${ROLE_PRECEDENCE.join(", ")}`)] };
+  }
   const issues: Array<RowIssue> = [];
   const at = { externalId: u.id };
   if (student && top !== "student") {

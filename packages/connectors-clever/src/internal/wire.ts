@@ -66,8 +66,12 @@ export const Section = Schema.Struct({
 });
 export type Section = typeof Section.Type;
 
-/** What the enrollment pass needs of a section; decoded on its own so a bad title never costs enrollments. */
-export const SectionMembers = Schema.Struct({ id: Schema.String, teacher: Opt, teachers: OptIds, students: OptIds });
+/**
+ * What the enrollment pass needs of a section; decoded on its own so a bad title never costs
+ * enrollments. `students` is required (Clever guarantees it: "sections must have at least one
+ * student"): a section without the list would otherwise read as one whose students all left.
+ */
+export const SectionMembers = Schema.Struct({ id: Schema.String, teacher: Opt, teachers: OptIds, students: Schema.Array(Schema.String) });
 export type SectionMembers = typeof SectionMembers.Type;
 
 const Credentials = Schema.optional(Schema.NullOr(Schema.Struct({ district_username: Opt })));
