@@ -18,11 +18,17 @@ import * as OutboundUrl from "./OutboundUrl";
 export interface ConnectorEnv {
   /** Where connectors read base-URL overrides (`CLEVER_API_URL`, …); defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** DNS resolution for the outbound checks; defaults to `dns.lookup` (tests replace it). */
+  readonly resolve?: OutboundUrl.OutboundPolicy["resolve"];
 }
 
 /** `SIS_ALLOW_PRIVATE_NETWORK=true` lets provider hosts resolve to private and loopback addresses. */
-export const outboundPolicy = (env: Readonly<Record<string, string | undefined>>): OutboundUrl.OutboundPolicy => ({
+export const outboundPolicy = (
+  env: Readonly<Record<string, string | undefined>>,
+  resolve?: OutboundUrl.OutboundPolicy["resolve"],
+): OutboundUrl.OutboundPolicy => ({
   allowPrivateNetwork: env["SIS_ALLOW_PRIVATE_NETWORK"] === "true",
+  ...(resolve === undefined ? {} : { resolve }),
 });
 
 const refusedHost = (host: string, reason: string) =>
@@ -41,7 +47,7 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
     const env = options.env ?? process.env;
     const resolved = resolveOptions(provider.options);
     const pacing = resolved.requestsPerMinute === null ? {} : { requestsPerMinute: resolved.requestsPerMinute };
-    const policy = outboundPolicy(env);
+    const policy = outboundPolicy(env, options.resolve);
     // Every request (and redirect hop) of a tenant-configured REST provider is checked before it connects.
     const guarded = { ...pacing, fetch: OutboundUrl.guardedFetch(policy) };
     switch (provider.providerType) {
@@ -57,7 +63,15 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
         const host = String((config["sftp"] as { host: string }).host);
         const verdict = yield* Effect.promise(() => OutboundUrl.checkHost(host, policy));
         if (!verdict.ok) return yield* refusedHost(host, verdict.reason);
-        return OneRosterSftpSource.make(config);
+        // Checked again when connecting, and connected to the very address checked: a name that
+        // resolves outward now and inward a second later (DNS rebinding) never reaches the inside.
+        return OneRosterSftpSource.make(config, {
+          connectTo: async (name) => {
+            const pinned = await OutboundUrl.checkHost(name, policy);
+            if (!pinned.ok) throw refusedHost(name, pinned.reason);
+            return pinned.addresses[0]!;
+          },
+        });
       }
     }
   });

@@ -41,4 +41,21 @@ describe("Connectors outbound guard", () => {
       const allowed = yield* extractError(loopback, { SIS_ALLOW_PRIVATE_NETWORK: "true" });
       assert.notStrictEqual(allowed.reason, "Forbidden", "allowed through the guard, then refused by the closed port");
     }));
+
+  it.effect("an SFTP host is checked again when connecting, and the address checked is the one connected to", () =>
+    Effect.gen(function* () {
+      // A name that answers outward to the first lookup and inward to the next (DNS rebinding).
+      const answers = ["93.184.216.34", "10.9.8.7"];
+      const lookups: Array<string> = [];
+      const resolve = async (host: string) => {
+        lookups.push(host);
+        return [answers[Math.min(lookups.length - 1, answers.length - 1)]!];
+      };
+      const p = provider("ONEROSTER_CSV", { sftp: { host: "rebind.example.com", username: "u", password: "pw" }, remotePath: "/exports" });
+      const source = yield* Connectors.sourceFor(p, { env: {}, resolve });
+      const refused = yield* source.extract.pipe(Stream.runDrain, Effect.flip);
+      assert.strictEqual(refused.reason, "Forbidden");
+      assert.match(refused.message, /SFTP host rebind\.example\.com is not allowed/);
+      assert.deepStrictEqual(lookups, ["rebind.example.com", "rebind.example.com"]);
+    }));
 });

@@ -31,6 +31,12 @@ export interface OneRosterSftpOptions {
    * false for the rare server that mishandles concurrent reads: each file is then streamed in order.
    */
   readonly parallelDownloads?: boolean;
+  /**
+   * Resolves and checks the host when connecting, and gives the address to connect to (rejecting
+   * with a `RosterSourceError` refuses the host). A service that lets tenants name hosts passes its
+   * outbound rules here, so the address checked is the one connected to. Default: connect by name.
+   */
+  readonly connectTo?: (host: string) => Promise<string>;
 }
 
 /** Records per batch when `batchSize` is not given. */
@@ -94,6 +100,7 @@ const resolveSettings = (sftp: SftpSettings, remotePath: string, options: OneRos
       readyTimeoutMs: positive("readyTimeoutMs", options.readyTimeoutMs, DEFAULT_READY_TIMEOUT_MS),
       operationTimeoutMs: positive("operationTimeoutMs", options.operationTimeoutMs, DEFAULT_OPERATION_TIMEOUT_MS),
       parallelDownloads: options.parallelDownloads ?? true,
+      connectTo: options.connectTo ?? null,
       secrets: [password, privateKey, keyText].filter((s): s is string => s !== undefined && s !== null),
       loadPrivateKey: async () => {
         if (keyText !== null) return keyText;

@@ -27,6 +27,12 @@ export interface Settings {
   readonly parallelDownloads: boolean;
   /** Strings that must never appear in a message (password, key text). */
   readonly secrets: ReadonlyArray<string>;
+  /**
+   * The address to connect to for `host`, resolved and checked at connect time (it rejects with a
+   * `RosterSourceError` to refuse); null connects to `host` by name. Connecting to the address that
+   * was checked leaves no second DNS answer to rebind to an inward one.
+   */
+  readonly connectTo: ((host: string) => Promise<string>) | null;
 }
 
 export type EntryType = "file" | "folder" | "other";
@@ -118,6 +124,7 @@ export const open = async (s: Settings, signal: AbortSignal): Promise<Session> =
   const where = `${s.host}:${s.port}`;
   const cancelled = () => fail("Cancelled", `SFTP read from ${where} was cancelled`);
   if (signal.aborted) throw cancelled();
+  const address = s.connectTo === null ? s.host : await s.connectTo(s.host);
 
   let privateKey: string | Buffer | null;
   try {
@@ -153,7 +160,7 @@ export const open = async (s: Settings, signal: AbortSignal): Promise<Session> =
   let wrapper: Ssh2.SFTPWrapper;
   try {
     wrapper = await client.connect({
-      host: s.host,
+      host: address,
       port: s.port,
       username: s.username,
       readyTimeout: s.readyTimeoutMs,
