@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { Kysely, PostgresDialect, type LogConfig } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
+import { lockDataDir } from "./internal/DataDirLock";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
@@ -185,12 +186,20 @@ const openPg = async (url: string, options: OpenOptions): Promise<PgHandle> => {
 const openPglite = async (dataDir: string, options: OpenOptions): Promise<PgHandle> => {
   const inMemory = dataDir.startsWith("memory://");
   let dir = dataDir;
+  let release = () => {};
   if (!inMemory) {
     // The database lives in a subdirectory so the data dir can also hold the development key.
     dir = join(resolve(dataDir), "pglite");
     mkdirSync(dir, { recursive: true });
+    release = lockDataDir(resolve(dataDir));
   }
-  const pglite = await PGlite.create({ dataDir: dir, relaxedDurability: true });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({ dataDir: dir, relaxedDurability: true });
+  } catch (error) {
+    release();
+    throw error;
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log ? { log: options.log } : {}) });
   const copyText: PgHandle["copyText"] = async (table, columns, parts) => {
     if (parts.length === 0) return;
@@ -206,7 +215,11 @@ const openPglite = async (dataDir: string, options: OpenOptions): Promise<PgHand
   return {
     db, backend: "pglite", copyRows, copyText, pool: null, pglite,
     close: async () => {
-      await db.destroy(); // closes PGlite
+      try {
+        await db.destroy(); // closes PGlite
+      } finally {
+        release();
+      }
     },
   };
 };

@@ -1,0 +1,66 @@
+/**
+ * One process per embedded database folder: a second opener (another process, or this one again)
+ * is refused with a message naming the holder; a lock left by a dead process is taken over.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, assert, describe, it } from "vitest";
+import * as PgDatabase from "../src/PgDatabase";
+import { LOCK_FILE, lockDataDir } from "../src/internal/DataDirLock";
+
+const dirs: Array<string> = [];
+const freshDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "sis-lock-"));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The pid of a process that has exited. */
+const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!;
+
+describe("lockDataDir", () => {
+  it("refuses a folder a live process holds, naming it, and a second lock in this process", () => {
+    const dir = freshDir();
+    writeFileSync(join(dir, LOCK_FILE), `${process.ppid}\n`);
+    assert.throws(() => lockDataDir(dir), new RegExp(`in use by process ${process.ppid}: stop that process first.*DATABASE_URL.*delete ${join(dir, LOCK_FILE)}`));
+
+    const mine = freshDir();
+    const release = lockDataDir(mine);
+    assert.strictEqual(readFileSync(join(mine, LOCK_FILE), "utf8").trim(), String(process.pid));
+    assert.throws(() => lockDataDir(mine), /in use by this process/);
+    release();
+    assert.isFalse(existsSync(join(mine, LOCK_FILE)));
+    lockDataDir(mine)();
+  });
+
+  it("takes over a lock whose process is gone, or that holds this process's own pid from an earlier life", () => {
+    for (const pid of [deadPid(), process.pid]) {
+      const dir = freshDir();
+      writeFileSync(join(dir, LOCK_FILE), `${pid}\n`);
+      const release = lockDataDir(dir);
+      assert.strictEqual(readFileSync(join(dir, LOCK_FILE), "utf8").trim(), String(process.pid));
+      release();
+    }
+  });
+});
+
+describe("the embedded database", () => {
+  it("cannot be opened twice at once, and opens again once closed", async () => {
+    const dir = freshDir();
+    const first = await PgDatabase.open({ dataDir: dir, migrate: false });
+    try {
+      const second = await PgDatabase.open({ dataDir: dir, migrate: false }).then(() => null, (e: unknown) => e as Error);
+      assert.match(second?.message ?? "", /embedded database in .* is in use by this process/);
+    } finally {
+      await first.close();
+    }
+    const again = await PgDatabase.open({ dataDir: dir, migrate: false });
+    await again.close();
+    assert.isFalse(existsSync(join(dir, LOCK_FILE)));
+  });
+});
