@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { dataDirFromEnv } from "./PgDatabase";
 
 export class ConfigCipherError extends Schema.TaggedError<ConfigCipherError>()("ConfigCipherError", {
   reason: Schema.Literals(["MissingKey", "InvalidKey", "UnknownKeyId", "DecryptFailed"]),
@@ -164,8 +165,9 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>> = proc
         "or id:base64 entries separated by commas for rotation (last = newest)",
     });
   }
-  const dataDir = resolve(options.dataDir ?? env["SIS_DATA_DIR"] ?? "./.data");
-  if (dataDir.startsWith("memory:")) return make([devKey(randomBytes(32))], "dev-key-file");
+  const folder = options.dataDir ?? dataDirFromEnv(env);
+  if (folder.startsWith("memory:")) return make([devKey(randomBytes(32))], "dev-key-file");
+  const dataDir = resolve(folder);
   const file = join(dataDir, DEV_KEY_FILE);
   mkdirSync(dataDir, { recursive: true });
   let encoded: string;

@@ -240,10 +240,18 @@ export const open = async (options: OpenOptions): Promise<PgHandle> => {
   return handle;
 };
 
-/** Options from the environment: `DATABASE_URL`, else PGlite in `SIS_DATA_DIR` (default `./.data`). */
+/**
+ * The data folder: `SIS_DATA_DIR`, else `.data` in the folder the command was started from. Under
+ * pnpm that is `INIT_CWD`, not the working directory: `pnpm --filter @sis-sync/api start` runs in
+ * `apps/api` but was started from the root, and must find the same `.data` as `pnpm start`.
+ */
+export const dataDirFromEnv = (env: Readonly<Record<string, string | undefined>> = process.env): string =>
+  env["SIS_DATA_DIR"]?.trim() || join(env["INIT_CWD"]?.trim() || process.cwd(), ".data");
+
+/** Options from the environment: `DATABASE_URL`, else PGlite in the data folder (`dataDirFromEnv`). */
 export const optionsFromEnv = (env: Readonly<Record<string, string | undefined>> = process.env): OpenOptions => ({
   databaseUrl: env["DATABASE_URL"] || undefined,
-  dataDir: env["SIS_DATA_DIR"] || "./.data",
+  dataDir: dataDirFromEnv(env),
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, SignJWT, type JWTVeri
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PgDatabase } from "@sis-sync/storage-pg";
 
 export const ROLES = ["DISTRICT_ADMIN", "PLATFORM_ADMIN"] as const;
 export type Role = (typeof ROLES)[number];
@@ -194,7 +195,7 @@ export const authFromEnv = (env: Readonly<Record<string, string | undefined>> = 
   if (production) {
     throw new AuthConfigError("authentication is not configured: set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL (RS256); NODE_ENV=production refuses to start without it");
   }
-  const dataDir = env["SIS_DATA_DIR"] || "./.data";
+  const dataDir = PgDatabase.dataDirFromEnv(env);
   const dev = dataDir.startsWith("memory:")
     ? { secret: randomBytes(32).toString("base64url"), file: null }
     : devSecret(dataDir);

@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { PgDatabase } from "@sis-sync/storage-pg";
 import { parse, UsageError } from "../Usage";
 
 const ROLES = ["DISTRICT_ADMIN", "PLATFORM_ADMIN"] as const;
@@ -48,7 +49,7 @@ const signingSecret = (env: Readonly<Record<string, string | undefined>>): strin
     throw new Error("the API verifies RS256 tokens from AUTH_JWKS_URL; this command mints HS256 tokens only (set AUTH_JWT_SECRET)");
   }
   if (env["NODE_ENV"] === "production") throw new Error("AUTH_JWT_SECRET is not set; development tokens are not available in production");
-  const dataDir = env["SIS_DATA_DIR"] || "./.data";
+  const dataDir = PgDatabase.dataDirFromEnv(env);
   if (dataDir.startsWith("memory:")) throw new Error("SIS_DATA_DIR is memory://: the development secret is not on disk; set AUTH_JWT_SECRET");
   return devSecret(dataDir);
 };

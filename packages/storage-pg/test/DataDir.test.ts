@@ -1,12 +1,14 @@
 /**
- * One process per embedded database folder: a second opener (another process, or this one again)
- * is refused with a message naming the holder; a lock left by a dead process is taken over.
+ * The data folder: where it is by default (the folder the command was started from), and one
+ * process per embedded database in it: a second opener (another process, or this one again) is
+ * refused with a message naming the holder; a lock left by a dead process is taken over.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, assert, describe, it } from "vitest";
+import * as ConfigCipher from "../src/ConfigCipher";
 import * as PgDatabase from "../src/PgDatabase";
 import { LOCK_FILE, lockDataDir } from "../src/internal/DataDirLock";
 
@@ -62,5 +64,22 @@ describe("the embedded database", () => {
     const again = await PgDatabase.open({ dataDir: dir, migrate: false });
     await again.close();
     assert.isFalse(existsSync(join(dir, LOCK_FILE)));
+  });
+});
+
+describe("dataDirFromEnv", () => {
+  it("is SIS_DATA_DIR, else .data where the command was started (INIT_CWD under pnpm), else in the working directory", () => {
+    assert.strictEqual(PgDatabase.dataDirFromEnv({ SIS_DATA_DIR: "/srv/sis", INIT_CWD: "/work" }), "/srv/sis");
+    assert.strictEqual(PgDatabase.dataDirFromEnv({ SIS_DATA_DIR: "memory://" }), "memory://");
+    assert.strictEqual(PgDatabase.dataDirFromEnv({ INIT_CWD: "/work/repo" }), "/work/repo/.data");
+    assert.strictEqual(PgDatabase.dataDirFromEnv({ SIS_DATA_DIR: " ", INIT_CWD: "" }), join(process.cwd(), ".data"));
+    assert.strictEqual(PgDatabase.optionsFromEnv({ INIT_CWD: "/work/repo" }).dataDir, "/work/repo/.data");
+  });
+
+  it("memory:// keeps the development key in memory, with no folder on disk", () => {
+    const before = existsSync(join(process.cwd(), "memory:"));
+    ConfigCipher.fromEnv({ SIS_DATA_DIR: "memory://" });
+    assert.strictEqual(existsSync(join(process.cwd(), "memory:")), before);
+    assert.isFalse(before);
   });
 });
