@@ -3,6 +3,8 @@
  * `SIS_ALLOW_PRIVATE_NETWORK`, `SIS_LOCAL_IMPORT_ROOT`, `LOG_LEVEL`. (The scheduler and worker that
  * run in the same process read their own: `SIS_WORKER`, `SIS_SCHEDULER`, `MAX_CONCURRENT_SYNCS`, ….)
  */
+import { Logging } from "@sis-sync/scheduler";
+
 export interface ApiSettings {
   readonly port: number;
   readonly host: string | undefined;
@@ -28,7 +30,12 @@ export const settingsFromEnv = (env: Readonly<Record<string, string | undefined>
   const portText = env["PORT"]?.trim() || "3000";
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${portText}"`);
-  const level = (env["LOG_LEVEL"] ?? "info").trim().toLowerCase();
+  let level: string;
+  try {
+    level = Logging.logLevelName(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   let allowPrivateNetwork: boolean;
   try {
     allowPrivateNetwork = flag(env["SIS_ALLOW_PRIVATE_NETWORK"], false);
@@ -41,6 +48,6 @@ export const settingsFromEnv = (env: Readonly<Record<string, string | undefined>
     production: env["NODE_ENV"] === "production",
     allowPrivateNetwork,
     localImportRoot: env["SIS_LOCAL_IMPORT_ROOT"]?.trim() || null,
-    logLevel: level === "debug" || level === "warn" || level === "error" ? level : "info",
+    logLevel: level === "debug" || level === "warn" || level === "error" ? level : level === "warning" ? "warn" : "info",
   };
 };

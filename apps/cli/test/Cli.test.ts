@@ -144,4 +144,15 @@ describe("sis-sync CLI", () => {
       assert.match(r.stderr, /Usage: sis-sync/);
     }
   });
+
+  it("an unknown LOG_LEVEL is bad usage (exit 2), naming the variable", async () => {
+    h.env["LOG_LEVEL"] = "loud";
+    try {
+      const r = await cli("roster", "--tenant", "t", "--kind", "users");
+      assert.strictEqual(r.code, 2);
+      assert.match(r.stderr, /sis-sync: LOG_LEVEL must be debug, info, warn or error, got "loud"/);
+    } finally {
+      h.env["LOG_LEVEL"] = "warn";
+    }
+  });
 });

@@ -4,6 +4,7 @@
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { logLevelName } from "./Logging";
 
 export interface WorkerConfig {
   /** Runs executed at once by this process (`MAX_CONCURRENT_SYNCS`, default 2). */
@@ -89,9 +90,14 @@ export const workerConfig = (options: Partial<WorkerConfig> = {}): WorkerConfig 
 
 /**
  * Reads `MAX_CONCURRENT_SYNCS`, `SYNC_LOCK_TIMEOUT`, `SYNC_POLL_INTERVAL`, `SYNC_SHUTDOWN_GRACE`,
- * `SCHEDULE_REFRESH_INTERVAL`, `SIS_WORKER` and `SIS_SCHEDULER`. Throws `ConfigError`.
+ * `SCHEDULE_REFRESH_INTERVAL`, `SIS_WORKER` and `SIS_SCHEDULER`, and checks `LOG_LEVEL`. Throws `ConfigError`.
  */
 export const fromEnv = (env: Env = process.env): BackgroundConfig => {
+  try {
+    logLevelName(env);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const worker = flag(env, "SIS_WORKER")
     ? workerConfig({
       maxConcurrent: integer(env, "MAX_CONCURRENT_SYNCS", DEFAULTS.maxConcurrent, 1),

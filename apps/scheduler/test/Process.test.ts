@@ -112,6 +112,9 @@ describe.skipIf(skip !== null)("the scheduler process", () => {
     const exit = await proc.exited;
     assert.strictEqual(exit.code, 2);
     assert.isTrue(proc.logs.some((l) => /MAX_CONCURRENT_SYNCS must be a whole number, got "lots"/.test(String(l.message))), proc.stderr.join("\n"));
+    const loud = spawn({ LOG_LEVEL: "loud" });
+    assert.strictEqual((await loud.exited).code, 2);
+    assert.isTrue(loud.logs.some((l) => /LOG_LEVEL must be debug, info, warn or error, got "loud"/.test(String(l.message))), loud.stderr.join("\n"));
   });
 });
 
