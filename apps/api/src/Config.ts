@@ -1,5 +1,5 @@
 /**
- * The API's settings from the environment (ARCHITECTURE §8): `PORT` (3000), `HOST`, `NODE_ENV`,
+ * The API's settings from the environment (the README's Configuration table): `PORT` (3000), `HOST`, `NODE_ENV`,
  * `SIS_ALLOW_PRIVATE_NETWORK`, `SIS_LOCAL_IMPORT_ROOT`, `LOG_LEVEL`. (The scheduler and worker that
  * run in the same process read their own: `SIS_WORKER`, `SIS_SCHEDULER`, `MAX_CONCURRENT_SYNCS`, ….)
  */

@@ -1,5 +1,5 @@
 /**
- * The worker's and the scheduler's settings, read from the environment (ARCHITECTURE §8) with
+ * The worker's and the scheduler's settings, read from the environment (the README's Configuration table) with
  * the documented defaults. A malformed value is an error naming the variable, never a silent default.
  */
 import { hostname } from "node:os";

@@ -1,5 +1,5 @@
 /**
- * Provider configurations (contract, ARCHITECTURE §6): one shape per provider type, decoded at the
+ * Provider configurations (contract: the shapes the API accepts, apps/api/README.md): one shape per provider type, decoded at the
  * edges. Secret fields are listed so every response and log can redact them.
  */
 import * as Cause from "effect/Cause";

@@ -1,5 +1,5 @@
 /**
- * Per-run statistics (contract, ARCHITECTURE §4) and the rule that turns them into a status.
+ * Per-run statistics (contract: the shape the API and the CLI return) and the rule that turns them into a status.
  */
 import { KIND_PLURAL, KINDS, type Kind } from "./Roster";
 

@@ -1,5 +1,5 @@
 /**
- * Worker-side run leasing for the scheduler (ARCHITECTURE §7): claim pending runs with
+ * Worker-side run leasing for the scheduler (apps/scheduler/README.md): claim pending runs with
  * `FOR UPDATE SKIP LOCKED`, renew the lease by heartbeat, expire runs whose lease ran out, and
  * enqueue cron slots exactly once. `PgRosterStore.apply` checks the lease (fencing).
  */

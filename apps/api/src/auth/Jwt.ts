@@ -1,5 +1,5 @@
 /**
- * Bearer JWT authentication (contract, ARCHITECTURE §6): HS256 with `AUTH_JWT_SECRET`, RS256
+ * Bearer JWT authentication (contract, apps/api/README.md): HS256 with `AUTH_JWT_SECRET`, RS256
  * through `AUTH_JWKS_URL`, algorithms pinned to those configured, `exp` required, `iss` / `aud`
  * checked when configured. Claims: `sub`, `role` (`DISTRICT_ADMIN` | `PLATFORM_ADMIN`),
  * `tenantId` (required for district admins).

@@ -1,5 +1,5 @@
 /**
- * The request and response shapes of the HTTP API (ARCHITECTURE §6), as effect Schemas. Routes
+ * The request and response shapes of the HTTP API (contract, apps/api/README.md), as effect Schemas. Routes
  * decode requests with them (unknown fields refused) and `/openapi.json` is generated from them,
  * so the documentation cannot drift from what is enforced.
  */
