@@ -12,7 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { sql } from "kysely";
-import type { ApiRuntime, AppContext, LogEntry, SourceFor } from "./AppContext";
+import { logLine, type ApiRuntime, type AppContext, type LogEntry, type SourceFor } from "./AppContext";
 import type { Authenticator } from "./auth/Jwt";
 import { docsPage } from "./http/Docs";
 import { openApiDocument } from "./http/OpenApi";
@@ -55,7 +55,7 @@ export interface AppOptions {
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
-const defaultLog = (entry: LogEntry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+const defaultLog = (entry: LogEntry) => process.stdout.write(logLine(entry));
 
 /** The context routes run with, defaults filled in. */
 export const makeContext = (options: AppOptions): AppContext => {

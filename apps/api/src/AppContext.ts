@@ -33,6 +33,14 @@ export interface LogEntry {
   readonly [key: string]: unknown;
 }
 
+/**
+ * A log entry as one JSON line in the shape of Effect's `formatJson` (`message`, `level`,
+ * `timestamp`, `annotations`): the sync engine's and the worker's lines share the stream, and one
+ * shape lets a log pipeline parse them all.
+ */
+export const logLine = ({ level, msg, ...annotations }: LogEntry): string =>
+  `${JSON.stringify({ message: msg, level: level.toUpperCase(), timestamp: new Date().toISOString(), annotations })}\n`;
+
 export type SourceFor = (provider: Provider) => Effect.Effect<RosterSourceShape, RosterSourceError>;
 
 export interface AppContext {

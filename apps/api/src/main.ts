@@ -12,7 +12,7 @@ import * as Logger from "effect/Logger";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import * as References from "effect/References";
 import { makeApp } from "./App";
-import type { LogEntry } from "./AppContext";
+import { logLine, type LogEntry } from "./AppContext";
 import { authFromEnv } from "./auth/Jwt";
 import { settingsFromEnv } from "./Config";
 import { startBackground } from "@sis-sync/scheduler";
@@ -24,7 +24,7 @@ const main = async () => {
   const env = process.env;
   const settings = settingsFromEnv(env);
   const log = (entry: LogEntry) => {
-    if (LEVELS[entry.level] >= LEVELS[settings.logLevel]) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+    if (LEVELS[entry.level] >= LEVELS[settings.logLevel]) process.stdout.write(logLine(entry));
   };
   const auth = authFromEnv(env);
   for (const notice of auth.notices) log({ level: notice.startsWith("warning") ? "warn" : "info", msg: notice });
