@@ -66,6 +66,11 @@ describe("sis-sync CLI", () => {
     const text = await cli("roster", "--tenant", "demo", "--kind", "schools");
     assert.match(text.stdout, /Maplewood High School/);
     assert.match(text.stdout, /3 schools/);
+    // The text table leads with each entity's id, as the JSON does.
+    const schools = (await json("roster", "--tenant", "demo", "--kind", "schools")).body as Array<{ id: string }>;
+    const rows = text.stdout.trim().split("\n").slice(1, -1);
+    assert.deepStrictEqual(rows.map((r) => r.split("\t")[0]).sort(), schools.map((x) => x.id).sort());
+    assert.match(text.stdout.split("\n")[0]!, /^id\s+\tstatus/);
   });
 
   it("bad rows make the run PARTIAL with file, line and reason; nothing is deactivated because of them", async () => {

@@ -45,8 +45,10 @@ export const roster = async (args: ReadonlyArray<string>): Promise<number> => {
   const lines = rows.map((r) => {
     const j = toJson(r) as Record<string, unknown>;
     const links = r.links.map((l) => `${l.providerName}:${l.externalId}${l.active ? "" : " (inactive)"}`).join(" ");
-    return [r.active ? "active  " : "inactive", ...fields.map((f) => String(j[f] ?? "")), links].join("\t");
+    return [r.id, r.active ? "active  " : "inactive", ...fields.map((f) => String(j[f] ?? "")), links].join("\t");
   });
-  process.stdout.write([["status  ", ...fields, "links"].join("\t"), ...lines].join("\n") + `\n${rows.length} ${kindName}\n`);
+  // The id first: other kinds refer to entities by it (schoolId, classId, userId).
+  const header = ["id".padEnd(rows[0]?.id.length ?? 2), "status  ", ...fields, "links"].join("\t");
+  process.stdout.write([header, ...lines].join("\n") + `\n${rows.length} ${kindName}\n`);
   return 0;
 };
