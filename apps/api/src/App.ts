@@ -103,6 +103,8 @@ export const makeApp = (options: AppOptions): Hono<ApiEnv> => {
     return c.html(docs);
   });
 
+  // A browser pointed at the server's address lands on the admin page.
+  app.get("/", (c) => c.redirect(UI_BASE, 302));
   app.route(UI_BASE, adminUi(ctx));
 
   const api = new Hono<ApiEnv>();

@@ -369,7 +369,9 @@ describe("local imports through the API", () => {
 });
 
 describe("service endpoints", () => {
-  it("healthz and readyz", async () => {
+  it("healthz and readyz; the bare address leads to the admin page", async () => {
+    const root = await t.app.request("/");
+    expect([root.status, root.headers.get("location")]).toEqual([302, "/integrations/sis"]);
     expect((await t.app.request("/healthz")).status).toBe(200);
     const ready = await t.app.request("/readyz");
     expect(ready.status).toBe(200);
