@@ -68,6 +68,8 @@ const tokenFailure = (status: number, text: string, tokenUrl: string): RestFailu
 interface Cached {
   readonly token: string;
   readonly expiresAt: number;
+  /** The token's lifetime in ms (infinite when the server gave none). */
+  readonly lifetimeMs: number;
 }
 
 const readToken = (text: string, tokenUrl: string): Cached => {
@@ -86,7 +88,8 @@ const readToken = (text: string, tokenUrl: string): Cached => {
   }
   const expiresIn = Number(body["expires_in"]);
   // Without expires_in the token is kept until the API refuses it (then refreshed once).
-  return { token, expiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? Date.now() + expiresIn * 1000 : Number.POSITIVE_INFINITY };
+  const lifetimeMs = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn * 1000 : Number.POSITIVE_INFINITY;
+  return { token, expiresAt: Date.now() + lifetimeMs, lifetimeMs };
 };
 
 export const makeTokenSource = (c: ClientCredentials, transport: RestHttp.Transport): TokenSource => {
@@ -109,7 +112,9 @@ export const makeTokenSource = (c: ClientCredentials, transport: RestHttp.Transp
 
   return {
     token: async (signal) => {
-      if (cached !== null && Date.now() < cached.expiresAt - c.refreshMarginMs) return cached.token;
+      // The margin never exceeds half the lifetime: a 30 s token under a 30 s margin would be
+      // fetched anew before every request.
+      if (cached !== null && Date.now() < cached.expiresAt - Math.min(c.refreshMarginMs, cached.lifetimeMs / 2)) return cached.token;
       pending ??= request(signal).finally(() => {
         pending = null;
       });

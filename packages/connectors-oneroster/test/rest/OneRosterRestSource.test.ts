@@ -296,6 +296,13 @@ describe("OAuth 2.0 client credentials", () => {
       assert.ok(server.requests.filter((r) => r.collection !== "token").every((r) => r.auth === "oauth2" && r.status === 200));
     }));
 
+  it.live("reuses a short-lived token (expires_in 20 s, under the 30 s refresh margin) instead of fetching one per request", () =>
+    Effect.gen(function* () {
+      const server = yield* FakeOneRosterServer.scoped({ auth: "oauth2", district: small().district, tokenTtlSeconds: 20 });
+      yield* collect(sourceFor(server, { authMethod: "oauth2" }));
+      assert.strictEqual(server.tokensIssued(), 1);
+    }));
+
   it.live("refreshes the token once when the API refuses it, then carries on", () =>
     Effect.gen(function* () {
       const d = small();
