@@ -313,6 +313,44 @@ describe("redirects to another origin", () => {
   });
 });
 
+describe("DNS rebinding", () => {
+  let server: Server;
+  let port = 0;
+  let hits = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end("inside");
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((ok) => server.close(ok));
+  });
+  /** Private networks allowed, metadata never: a name that answers loopback to some lookups and metadata to the others. */
+  const answering = (...answers: Array<string>) => {
+    let calls = 0;
+    return { allowPrivateNetwork: true, resolve: async () => [answers[Math.min(calls++, answers.length - 1)]!] } satisfies OutboundPolicy;
+  };
+
+  it("connects to the address its own lookup checked", async () => {
+    hits = 0;
+    const res = await guardedFetch(answering("127.0.0.1"))(`http://sis.rebind.test:${port}/ping`);
+    expect([res.status, await res.text(), hits]).toEqual([200, "inside", 1]);
+  });
+
+  it("refuses a name that passes the URL check and answers inward to the connection's lookup", async () => {
+    hits = 0;
+    const error = await guardedFetch(answering("127.0.0.1", "169.254.169.254"))(`http://sis.rebind.test:${port}/ping`).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboundRefused);
+    expect((error as Error).message).toMatch(/^connection to host sis\.rebind\.test resolves to /);
+    expect(hits).toBe(0);
+  });
+});
+
 describe("the API refuses inward targets", () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -11,6 +11,8 @@
  * connectors that want the same rules at run time.
  */
 import { lookup } from "node:dns/promises";
+import type { LookupAddress, LookupOptions } from "node:dns";
+import { Agent, fetch as undiciFetch } from "undici";
 
 /** What an address is, as far as outbound safety cares. */
 export type AddressClass =
@@ -370,17 +372,54 @@ export class OutboundRefused extends Error {
 
 export interface GuardedFetchOptions {
   readonly maxRedirects?: number;
+  /** The fetch to send through; default: one whose connections look up names by `pinnedLookup`. */
   readonly fetch?: typeof globalThis.fetch;
 }
+
+const familyOf = (address: string): 4 | 6 => (address.includes(":") ? 6 : 4);
+
+type LookupCallback = (error: Error | null, address: string | ReadonlyArray<LookupAddress>, family?: number) => void;
+
+/**
+ * The DNS lookup a connection makes, under the policy: every address of the name must be allowed,
+ * and the connection goes to one of them. The URL check before each request resolves the name too,
+ * but the connection would resolve it again; a name answering outward to the check and inward to
+ * the connection (DNS rebinding) is refused here.
+ */
+export const pinnedLookup = (policy: OutboundPolicy) => (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+  checkResolved(hostname, policy).then(
+    (verdict) => {
+      if (!verdict.ok) return callback(Object.assign(new OutboundRefused(`connection to ${verdict.reason}`), { code: "EREFUSED" }), "", 0);
+      if (options.all === true) return callback(null, verdict.addresses.map((address) => ({ address, family: familyOf(address) })));
+      const address = verdict.addresses.find((a) => (options.family !== 4 && options.family !== 6) || familyOf(a) === options.family) ?? verdict.addresses[0]!;
+      callback(null, address, familyOf(address));
+    },
+    (error: Error) => callback(error, "", 0),
+  );
+};
+
+/** A fetch whose connections resolve names through `pinnedLookup`. */
+const pinnedFetch = (policy: OutboundPolicy): typeof globalThis.fetch => {
+  const agent = new Agent({ connect: { lookup: pinnedLookup(policy) as never } });
+  return ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof globalThis.fetch;
+};
+
+/** The refusal inside a failed fetch (undici wraps connect errors as `TypeError: fetch failed`). */
+const refusalIn = (error: unknown): OutboundRefused | null => {
+  for (let e = error; e instanceof Error; e = (e as { cause?: unknown }).cause) if (e instanceof OutboundRefused) return e;
+  return null;
+};
 
 /**
  * A `fetch` that checks the URL before connecting and follows at most `maxRedirects` (default 3)
  * redirects, checking every hop (scheme downgrades included) instead of following blindly. A hop
- * to another origin goes without the credential headers, and never with the request body.
+ * to another origin goes without the credential headers, and never with the request body. Its
+ * connections resolve names through `pinnedLookup`, so what was checked is what is connected to.
  * Rejects with `OutboundRefused` when a hop is not allowed. Usable as a connector transport.
  */
 export const guardedFetch = (policy: OutboundPolicy, options: GuardedFetchOptions = {}): typeof globalThis.fetch => {
-  const inner = options.fetch ?? globalThis.fetch;
+  const inner = options.fetch ?? pinnedFetch(policy);
   const maxRedirects = options.maxRedirects ?? 3;
   const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     let url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -391,7 +430,9 @@ export const guardedFetch = (policy: OutboundPolicy, options: GuardedFetchOption
     for (let hop = 0; ; hop++) {
       const verdict = await checkUrl(url, policy);
       if (!verdict.ok) throw new OutboundRefused(hop === 0 ? `URL ${verdict.reason}` : `redirect target ${verdict.reason}`);
-      const res = await inner(url, { ...base, headers, method, body: body ?? null, redirect: "manual" });
+      const res = await inner(url, { ...base, headers, method, body: body ?? null, redirect: "manual" }).catch((error: unknown) => {
+        throw refusalIn(error) ?? error;
+      });
       if (res.status < 300 || res.status > 399 || res.status === 304) return res;
       const location = res.headers.get("location");
       await res.body?.cancel().catch(() => undefined);
