@@ -82,7 +82,6 @@ export const secretsToResend = (
   });
 };
 
-
 /** A message safe to return: scrubbed, without control characters, at most `max` characters. */
 export const safeMessage = (text: string, secrets: ReadonlyArray<string>, max = 400): string => {
   const clean = scrubSecrets(text, secrets).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
