@@ -63,6 +63,8 @@ interface RunState {
   readonly digests: Map<Kind, Fiber.Fiber<ContentDigest, RosterStoreError>>;
   /** Rows the digest recognised as unchanged. */
   readonly unchanged: Record<Kind, number>;
+  /** Per kind, rows rejected without an id: no link can say they are still in the feed. */
+  readonly idless: Record<Kind, number>;
   /** Per kind, the ids staged as valid rows (dropped once the kind is sealed). */
   readonly seen: Map<Kind, SeenIds>;
   /** The phase progress is reported under: planning that starts during extraction reports "extract". */
@@ -145,7 +147,9 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
   const rows: Array<StagedRow> = [];
   const issues: Array<RowIssue> = [...batch.issues];
   for (const issue of batch.issues) {
-    if (issue.severity === "error" && issue.kind === batch.kind && issue.externalId) rows.push(placeholderRow(issue, ++state.seq[batch.kind]));
+    if (issue.severity !== "error" || issue.kind !== batch.kind) continue;
+    if (issue.externalId) rows.push(placeholderRow(issue, ++state.seq[batch.kind]));
+    else state.idless[batch.kind]++;
   }
   for (const record of batch.records) {
     // In a bulk feed a `tobedeleted` row means "not in the roster": omission deactivates it.
@@ -154,6 +158,7 @@ const stageBatch = Effect.fn("SyncEngine.stageBatch")(function* (
     if (reason !== null) {
       issues.push(rowIssue(record.kind, "error", "invalid_row", reason, { origin: record.origin, externalId: record.externalId || null }));
       if (record.externalId) rows.push(stagedRow(record, ++state.seq[batch.kind], true, ""));
+      else state.idless[batch.kind]++;
       continue;
     }
     contentHashInto(record.kind, record.fields as never, hashHalves);
@@ -227,6 +232,21 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
   }
 });
 
+/**
+ * A bulk feed's rows that were rejected without an id stand for entities nobody can name: any
+ * active one the feed left out may be one of them. Deactivating for absence would then delete
+ * because input was bad, so the kind is read as a delta this run (present rows apply, absent ones
+ * stay as they are), with a warning saying why. Placed before the kind is planned: the kinds that
+ * refer to it are planned after, and resolve references to its entities the delta way too.
+ */
+const holdBackAbsences = (state: RunState, kind: Kind): RowIssue | null => {
+  const rows = state.idless[kind];
+  if (rows === 0 || state.modes[kind] !== "bulk") return null;
+  state.modes[kind] = "delta";
+  return rowIssue(kind, "warning", "invalid_row",
+    `${rows} ${rows === 1 ? "row" : "rows"} of ${KIND_PLURAL[kind]} had no id: no ${kind} is deactivated for its absence this run (it could be one of those rows)`);
+};
+
 /** Marks the kind's repeated new ids as duplicates, then plans it. */
 const sealAndPlan = Effect.fn("SyncEngine.sealAndPlan")(function* (scope: RunScope, state: RunState, kind: Kind, options: SyncOptions) {
   const store = yield* RosterStore;
@@ -234,6 +254,8 @@ const sealAndPlan = Effect.fn("SyncEngine.sealAndPlan")(function* (scope: RunSco
   const duplicates = yield* store.sealKind(scope, kind, { repeatsPossible: state.seen.get(kind)?.repeated ?? false });
   state.seen.delete(kind);
   const issues = duplicates.map((d) => duplicateIssue(kind, d.externalId, d.file === null ? null : { file: d.file, line: d.line ?? 0 }));
+  const held = holdBackAbsences(state, kind);
+  if (held !== null) issues.push(held);
   if (issues.length > 0) yield* store.recordIssues(scope, issues);
   countErrors(state, issues);
   yield* planKind(scope, state, kind, options);
@@ -368,6 +390,7 @@ export const run = Effect.fn("SyncEngine.run")(function* (scope: RunScope, optio
     seq: { school: 0, class: 0, user: 0, enrollment: 0 },
     digests: new Map(),
     unchanged: { school: 0, class: 0, user: 0, enrollment: 0 },
+    idless: { school: 0, class: 0, user: 0, enrollment: 0 },
     seen: new Map(),
     phase: "extract",
     issueCount: 0,

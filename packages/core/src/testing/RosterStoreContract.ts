@@ -13,6 +13,7 @@ import type { AnyRecord, Kind } from "../Roster";
 import { RosterReader, type RosterEntity } from "../RosterReader";
 import type { FeedMode, RosterSource } from "../RosterSource";
 import type { RosterStore } from "../RosterStore";
+import { rowIssue } from "../RowIssue";
 import * as RunExecutor from "../RunExecutor";
 import * as F from "./Fixtures";
 import * as StaticRosterSource from "./StaticRosterSource";
@@ -290,6 +291,26 @@ export const rosterStoreContract = <E>(name: string, storeLayer: Layer.Layer<Sto
         const stu5 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu5"))!;
         assert.ok(stu5.active, "a user whose row was rejected stays active");
         assert.strictEqual(stu5.fields["role"], "student");
+      }));
+
+    it.effect("a row rejected without an id holds back its kind's deactivations for the run, with a warning", () =>
+      Effect.gen(function* () {
+        const tenantId = newTenant();
+        const d = small();
+        yield* syncOnce({ tenantId, records: d.all });
+        // stu4 is left out, and a row whose id the source could not read came instead: it may be stu4.
+        const withoutStu4 = d.all.filter((r) => r.externalId !== "stu4");
+        const idless = rowIssue("user", "error", "missing_field", "sourcedId is empty; row skipped", { origin: { file: "users.csv", line: 7 } });
+        const out = yield* syncOnce({ tenantId, records: withoutStu4, source: StaticRosterSource.layer({ records: withoutStu4, issues: [idless], batchSize: 7 }) });
+        assert.strictEqual(out.run.status, "PARTIAL");
+        assert.deepStrictEqual([out.run.stats!.users.deactivated, out.run.stats!.enrollments.deactivated, out.run.stats!.enrollments.errors], [0, 0, 0]);
+        const issues = yield* (yield* RunRepository).issues(out.run.id, { limit: 100, offset: 0 }, { kind: "user", severity: "warning" });
+        assert.deepStrictEqual(issues.map((i) => i.message), ["1 row of users had no id: no user is deactivated for its absence this run (it could be one of those rows)"]);
+        const stu4 = (yield* rosterOf(tenantId, "user")).find((x) => x.links.some((l) => l.externalId === "stu4"))!;
+        assert.ok(stu4.active, "the user the unreadable row may stand for stays active");
+        // Without the unreadable row, the same feed deactivates stu4.
+        const clean = yield* syncOnce({ tenantId, records: withoutStu4 });
+        assert.strictEqual(clean.run.stats!.users.deactivated, 1);
       }));
 
     it.effect("a first sync finds ids sent twice: the first row wins, the second is an issue with its line", () =>
