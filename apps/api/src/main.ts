@@ -14,7 +14,7 @@ import * as References from "effect/References";
 import { makeApp } from "./App";
 import { logLine, type LogEntry } from "./AppContext";
 import { authFromEnv } from "./auth/Jwt";
-import { settingsFromEnv } from "./Config";
+import { ConfigError, settingsFromEnv } from "./Config";
 import { startBackground } from "@sis-sync/scheduler";
 
 const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 } as const;
@@ -81,5 +81,6 @@ const main = async () => {
 
 main().catch((error: unknown) => {
   process.stderr.write(`sis-sync api: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  // A setting it cannot use is bad usage (2), as for the scheduler; anything else is a failure (1).
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -69,7 +69,8 @@ export const sourceFor = (provider: Provider, options: ConnectorEnv = {}): Effec
           connectTo: async (name) => {
             const pinned = await OutboundUrl.checkHost(name, policy);
             if (!pinned.ok) throw refusedHost(name, pinned.reason);
-            return pinned.addresses[0]!;
+            // One address is connected to: an IPv4 one when there is one (more often reachable than IPv6).
+            return pinned.addresses.find((a) => !a.includes(":")) ?? pinned.addresses[0]!;
           },
         });
       }

@@ -42,7 +42,7 @@ describe("readCsvRows", () => {
     assert.deepStrictEqual(out[1]?.fields, ["u1", "健二"]);
   });
 
-  for (const size of [1, 2, 5, 64 * 1024]) {
+  for (const size of [1, 2, 3, 5, 9, 10, 64 * 1024]) {
     it(`fails a file that is not UTF-8 on the line of the first bad byte (chunks of ${size})`, async () => {
       // Windows-1252: "José" with é as the single byte 0xE9, on line 3 of a CRLF file.
       const latin = Buffer.concat([Buffer.from("sourcedId,givenName\r\nu1,Zoë\r\nu2,Jos", "utf8"), Buffer.from([0xe9]), Buffer.from("\r\n", "utf8")]);
@@ -51,6 +51,18 @@ describe("readCsvRows", () => {
       assert.strictEqual((error as CsvSyntaxError).line, 3);
       assert.strictEqual((error as CsvSyntaxError).detail,
         "the file is not UTF-8: byte 0xE9 is not part of a UTF-8 character (a Windows-1252 or Latin-1 export?); export it as UTF-8");
+    });
+
+    it(`names the physical line of a bad byte at a line's start, after CR-only breaks, inside a quoted value (chunks of ${size})`, async () => {
+      const lineOf = async (...parts: Array<string | number>) => {
+        const bytes = Buffer.concat(parts.map((p) => (typeof p === "number" ? Buffer.from([p]) : Buffer.from(p, "utf8"))));
+        const error = await rows(bytes, size).then(() => null, (e: unknown) => e);
+        assert.instanceOf(error, CsvSyntaxError);
+        return (error as CsvSyntaxError).line;
+      };
+      assert.strictEqual(await lineOf("a,b\nu1,x\n", 0xe9, ",y\n"), 3);
+      assert.strictEqual(await lineOf("a,b\ru1,x\ru2,", 0xe9, "\r"), 3);
+      assert.strictEqual(await lineOf('a,b\r\nu1,"one\r\ntwo\r\nthr', 0xe9, 'e"\r\n'), 4);
     });
 
     it(`reads 2-, 3- and 4-byte characters cut by chunk boundaries, and fails one cut by the end of the file (chunks of ${size})`, async () => {
@@ -62,6 +74,11 @@ describe("readCsvRows", () => {
       assert.strictEqual((error as CsvSyntaxError).line, 2);
     });
   }
+
+  it("reads a UTF-16LE export (it starts with the FF FE byte-order mark)", async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("sourcedId,givenName\r\nu1,José\r\n", "utf16le")]);
+    assert.deepStrictEqual(lines(await rows(utf16, 64 * 1024)), ["1:sourcedId|givenName", "2:u1|José"]);
+  });
 
   it("skips blank lines without shifting line numbers, and keeps ragged rows for the caller", async () => {
     assert.deepStrictEqual(lines(await rows("a,b\n\n1,2\n\n3\n4,5,6\n\n")), ["1:a|b", "3:1|2", "5:3", "6:4|5|6"]);

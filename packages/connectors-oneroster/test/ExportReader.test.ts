@@ -255,6 +255,7 @@ describe("rows", () => {
         "error invalid_value users.csv:4 u3",
         "error invalid_row users.csv:5 u4",
         "error invalid_row users.csv:6 u5",
+        "error invalid_row users.csv:7 null",
         "warning missing_field users.csv:8 u6",
         "warning invalid_value users.csv:8 u6",
         "warning invalid_value users.csv:9 u7",
@@ -266,6 +267,7 @@ describe("rows", () => {
         `unknown role "pupil"; row skipped`,
         "wrong number of fields: the header has 9, this row has 5; row skipped",
         "a value runs from line 6 to line 7 (a stray quote?); OneRoster values hold no line breaks: row skipped, with the 1 line inside it",
+        "inside a value runs from line 6 to line 7 (a stray quote?); OneRoster values hold no line breaks: row skipped",
         "familyName is empty",
         `enabledUser "maybe" is not true or false; read as true`,
         `status "Archived" is not active or tobedeleted; read as active`,
@@ -297,6 +299,24 @@ describe("rows", () => {
         "a value runs from line 4 to line 8 (a stray quote?); OneRoster values hold no line breaks: row skipped, with the 4 lines inside it");
       assert.strictEqual(issuesOf(batches)[1]!.message,
         "inside a value runs from line 4 to line 8 (a stray quote?); OneRoster values hold no line breaks: row skipped");
+    }));
+
+  it.effect("a stray quote in the sourcedId column reports every swallowed row under its id, the last one too", () =>
+    Effect.gen(function*() {
+      const row = (n: number, id = `u${n}`) => `${id},,true,s1,student,u${n},G${n},F${n}`;
+      const lines = Array.from({ length: 8 }, (_, i) => row(i + 1));
+      lines[2] = row(3, '"u3');  // the quote opens in the id column and closes after u6's id
+      lines[5] = row(6, 'u6"');
+      lines[3] = row(4, "");  // a swallowed row without an id: reported without one
+      const path = yield* exportOf({
+        "manifest.csv": manifestRows({ users: "bulk" }),
+        "users.csv": [USERS_HEADER.join(","), ...lines, ""].join("\n"),
+      });
+      const batches = yield* extract(path);
+      assert.deepStrictEqual(recordsOf(batches, "user").map((u) => u.externalId), ["u1", "u2", "u7", "u8"]);
+      assert.deepStrictEqual(issueKeys(batches), [
+        "error invalid_row users.csv:4 u3", "error invalid_row users.csv:5 null", "error invalid_row users.csv:6 u5", "error invalid_row users.csv:7 u6",
+      ]);
     }));
 
   it.effect("drops an unparseable date or boolean with a warning and keeps the row", () =>

@@ -16,19 +16,28 @@ export const spansLines = (fields: ReadonlyArray<string>): boolean => {
   return false;
 };
 
-/**
- * The id a swallowed line starts a row with, or null. A line without a comma is the rest of a value
- * (`Dee` / `Anne`), not a row of its own.
- */
-const idIn = (line: string, index: number): string | null => {
-  if (!line.includes(",")) return null;
-  const value = line.split(",")[index]?.trim();
+/** The first comma-separated value of a line of CSV, trimmed; null when empty or quoted. */
+const firstValue = (line: string): string | null => {
+  const value = line.split(",")[0]?.trim();
   return value === undefined || value === "" || value.includes('"') ? null : value;
 };
 
 /**
+ * The id a swallowed line starts a row with, or null. In the id column itself every line starts
+ * with an id (the last one may end right after it). Elsewhere a line without a comma is the rest of
+ * a value (`Dee` / `Anne`), not a row of its own.
+ */
+const idIn = (line: string, index: number, inIdColumn: boolean): string | null => {
+  if (inIdColumn) return firstValue(line);
+  if (!line.includes(",")) return null;
+  return firstValue(line.split(",").slice(index).join(","));
+};
+
+/**
  * The issues for a record whose values run over lines: one for the record (under its own id), and
- * one for each line inside it that starts a row of its own (under the id found in that line).
+ * one for each line inside it (under the id that line starts with). A line with no id to read is
+ * still an error without one: the engine then deactivates nothing of the kind this run, since that
+ * line may be any row.
  */
 export const swallowedRowIssues = (
   kind: Kind | null,
@@ -37,18 +46,19 @@ export const swallowedRowIssues = (
   line: number,
   idIndex: number,
 ): Array<RowIssue> => {
-  const inner = fields.filter((f) => LINE_BREAK.test(f)).flatMap((f) => f.split(LINE_BREAK).slice(1));
+  const inner = fields.flatMap((field, index) =>
+    LINE_BREAK.test(field) ? field.split(LINE_BREAK).slice(1).map((text) => ({ text, inIdColumn: index === idIndex })) : []);
   const last = line + inner.length;
   const where = `a value runs from line ${line} to line ${last} (a stray quote?); OneRoster values hold no line breaks`;
-  const own = fields[idIndex]?.trim() || null;
+  // When the id column itself runs over lines, its first line starts with the record's id.
+  const own = firstValue((fields[idIndex] ?? "").split(LINE_BREAK)[0]!);
   const issues = [rowIssue(kind, "error", "invalid_row", `${where}: row skipped, with the ${inner.length} line${inner.length === 1 ? "" : "s"} inside it`, {
     origin: { file, line }, externalId: own,
   })];
-  inner.forEach((text, i) => {
-    const id = idIn(text, idIndex);
-    if (id !== null && id !== own) {
-      issues.push(rowIssue(kind, "error", "invalid_row", `inside ${where}: row skipped`, { origin: { file, line: line + i + 1 }, externalId: id }));
-    }
+  inner.forEach(({ text, inIdColumn }, i) => {
+    const id = idIn(text, idIndex, inIdColumn);
+    if (id !== null && id === own) return;
+    issues.push(rowIssue(kind, "error", "invalid_row", `inside ${where}: row skipped`, { origin: { file, line: line + i + 1 }, externalId: id }));
   });
   return issues;
 };

@@ -131,6 +131,24 @@ const firstInvalid = (bytes) => {
 };
 
 /**
+ * Physical line breaks (LF, CRLF or a lone CR) in `bytes` before `end`: the line an editor shows
+ * for a byte, whatever the parser has made of quoted values so far. A CR that ended the previous
+ * chunk counts here unless this chunk goes on with its LF.
+ * @param {Session} session
+ * @param {Buffer} bytes
+ * @param {number} end
+ */
+const lineBreaks = (session, bytes, end) => {
+  let count = session.lastCr && bytes[0] !== 0x0a ? 1 : 0;
+  for (let at = bytes.indexOf(0x0a); at !== -1 && at < end; at = bytes.indexOf(0x0a, at + 1)) count++;
+  for (let at = bytes.indexOf(0x0d); at !== -1 && at < end; at = bytes.indexOf(0x0d, at + 1)) {
+    // A CR followed by LF is one break (counted with the LF); one ending the chunk waits for the next.
+    if (at + 1 < bytes.length && bytes[at + 1] !== 0x0a) count++;
+  }
+  return count;
+};
+
+/**
  * Not UTF-8 (a Windows-1252 or Latin-1 export, typically): every accented name would be read as
  * U+FFFD and stored that way, so the file fails instead, naming the line and the byte.
  * @param {Session} session
@@ -138,9 +156,7 @@ const firstInvalid = (bytes) => {
  */
 const encodingError = (session, bytes) => {
   const at = firstInvalid(bytes);
-  // The parser has taken every earlier chunk: its counter is the line this one starts on.
-  let line = session.parser.info.lines - session.parser.drift;
-  for (let i = 0; i < at; i++) if (bytes[i] === 0x0a) line++;
+  const line = 1 + session.breaks + lineBreaks(session, bytes, at);
   const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, "0");
   return {
     code: "NOT_UTF8",
@@ -149,7 +165,11 @@ const encodingError = (session, bytes) => {
   };
 };
 
-/** @typedef {{ parser: ChunkParser, failed: boolean, plain: boolean, carry: Buffer }} Session */
+/**
+ * @typedef {{ parser: ChunkParser, failed: boolean, plain: boolean, carry: Buffer, started: boolean, utf16: boolean,
+ *   breaks: number, lastCr: boolean }} Session
+ * `breaks`: line breaks in the bytes checked so far; `lastCr`: they ended with a CR.
+ */
 /** @type {Map<number, Session>} */
 const sessions = new Map();
 const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
@@ -199,18 +219,27 @@ const fail = (id, session, error) => {
  * @returns {ReturnType<typeof encodingError> | null}
  */
 const checkEncoding = (session, bytes) => {
+  const first = !session.started;
+  session.started = true;
+  // A UTF-16LE export announces itself with FF FE, and csv-parse (bom: true) decodes it.
+  if (session.utf16 || (first && bytes[0] === 0xff && bytes[1] === 0xfe)) {
+    session.utf16 = true;
+    return null;
+  }
   const all = session.carry.length === 0 ? bytes : Buffer.concat([session.carry, bytes]);
   const cut = unfinished(all);
   const whole = all.subarray(0, all.length - cut);
   if (!isUtf8(whole)) return encodingError(session, whole);
   session.carry = Buffer.from(all.subarray(all.length - cut));
+  session.breaks += lineBreaks(session, bytes, bytes.length);
+  session.lastCr = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d;
   return null;
 };
 
 port.on("message", (/** @type {{ type: string, id: number, bytes?: Uint8Array }} */ message) => {
   const { id } = message;
   if (message.type === "open") {
-    const session = { parser: new ChunkParser(), failed: false, plain: true, carry: Buffer.alloc(0) };
+    const session = { parser: new ChunkParser(), failed: false, plain: true, carry: Buffer.alloc(0), started: false, utf16: false, breaks: 0, lastCr: false };
     session.parser.on("error", (error) => fail(id, session, error));
     // Records are taken from `rows`; nothing is read from the stream side.
     session.parser.resume();
