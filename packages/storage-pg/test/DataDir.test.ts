@@ -3,10 +3,11 @@
  * process per embedded database in it: a second opener (another process, or this one again) is
  * refused with a message naming the holder; a lock left by a dead process is taken over.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, assert, describe, it } from "vitest";
 import * as ConfigCipher from "../src/ConfigCipher";
 import * as PgDatabase from "../src/PgDatabase";
@@ -33,7 +34,7 @@ describe("lockDataDir", () => {
 
     const mine = freshDir();
     const release = lockDataDir(mine);
-    assert.strictEqual(readFileSync(join(mine, LOCK_FILE), "utf8").trim(), String(process.pid));
+    assert.strictEqual(readFileSync(join(mine, LOCK_FILE), "utf8").split(" ")[0], String(process.pid));
     assert.throws(() => lockDataDir(mine), /in use by this process/);
     release();
     assert.isFalse(existsSync(join(mine, LOCK_FILE)));
@@ -45,10 +46,38 @@ describe("lockDataDir", () => {
       const dir = freshDir();
       writeFileSync(join(dir, LOCK_FILE), `${pid}\n`);
       const release = lockDataDir(dir);
-      assert.strictEqual(readFileSync(join(dir, LOCK_FILE), "utf8").trim(), String(process.pid));
+      assert.strictEqual(readFileSync(join(dir, LOCK_FILE), "utf8").split(" ")[0], String(process.pid));
       release();
     }
   });
+});
+
+describe("processes starting together over a lock left by a dead one", () => {
+  it("end with exactly one holder; the others are refused with the holder named", async () => {
+    const dir = freshDir();
+    const script = join(dir, "contend.ts");
+    writeFileSync(script, `
+      import { lockDataDir } from ${JSON.stringify(fileURLToPath(new URL("../src/internal/DataDirLock.ts", import.meta.url)))};
+      const start = Number(process.argv[2]);
+      while (Date.now() < start) {}
+      try {
+        lockDataDir(process.argv[3]!);
+        process.stdout.write("held");
+        setTimeout(() => process.exit(0), 1500);
+      } catch (error) {
+        process.stdout.write("refused: " + (error as Error).message);
+      }
+    `);
+    const tsx = fileURLToPath(new URL("../../../node_modules/.bin/tsx", import.meta.url));
+    for (let trial = 0; trial < 3; trial++) {
+      writeFileSync(join(dir, LOCK_FILE), `${deadPid()} stale\n`);
+      const start = Date.now() + 2500;
+      const outputs = await Promise.all(Array.from({ length: 5 }, () =>
+        new Promise<string>((done) => execFile(tsx, [script, String(start), dir], (_error, stdout) => done(stdout)))));
+      assert.strictEqual(outputs.filter((o) => o === "held").length, 1, outputs.join(" | "));
+      assert.isTrue(outputs.filter((o) => o !== "held").every((o) => /^refused: .* is in use by process \d+/.test(o)), outputs.join(" | "));
+    }
+  }, 60_000);
 });
 
 describe("the embedded database", () => {
