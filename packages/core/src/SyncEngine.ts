@@ -236,7 +236,8 @@ const planKind = Effect.fn("SyncEngine.planKind")(function* (scope: RunScope, st
  * A bulk feed's rows that were rejected without an id stand for entities nobody can name: any
  * active one the feed left out may be one of them. Deactivating for absence would then delete
  * because input was bad, so the kind is read as a delta this run (present rows apply, absent ones
- * stay as they are), with a warning saying why. Placed before the kind is planned: the kinds that
+ * stay as they are, and so do rows a bulk file marks `tobedeleted`, which it means as absent), with
+ * a warning saying why. Placed before the kind is planned: the kinds that
  * refer to it are planned after, and resolve references to its entities the delta way too.
  */
 const holdBackAbsences = (state: RunState, kind: Kind): RowIssue | null => {
@@ -244,7 +245,7 @@ const holdBackAbsences = (state: RunState, kind: Kind): RowIssue | null => {
   if (rows === 0 || state.modes[kind] !== "bulk") return null;
   state.modes[kind] = "delta";
   return rowIssue(kind, "warning", "invalid_row",
-    `${rows} ${rows === 1 ? "row" : "rows"} of ${KIND_PLURAL[kind]} had no id: no ${kind} is deactivated for its absence this run (it could be one of those rows)`);
+    `${rows} ${rows === 1 ? "row" : "rows"} of ${KIND_PLURAL[kind]} had no id: no ${kind} is deactivated this run (any left out could be one of those rows)`);
 };
 
 /** Marks the kind's repeated new ids as duplicates, then plans it. */

@@ -62,6 +62,9 @@ export interface OneRosterRestClient {
   readonly ping: (signal: AbortSignal) => Promise<string>;
 }
 
+/** Answers to a request past the end that some servers give instead of an empty page. */
+const OUT_OF_RANGE: ReadonlySet<number> = new Set([400, 404, 416, 422]);
+
 const queryString = (params: ReadonlyArray<readonly [string, string]>) =>
   params.map(([k, v]) => `${percentEncode(k)}=${percentEncode(v)}`).join("&");
 
@@ -129,8 +132,12 @@ export const make = (o: ClientOptions): OneRosterRestClient => {
     }
   };
 
-  /** One page; `null` when the server refused our `sort` parameters on the first page. */
-  const fetchPage = async (c: Collection, offset: number, limit: number, sort: boolean, signal: AbortSignal): Promise<FetchedPage | null> => {
+  /**
+   * One page; `null` when the server refused our `sort` parameters on the first page. `beyond`: the
+   * offset is past the announced count, where a server may answer "out of range" instead of an
+   * empty page; that reads as the end.
+   */
+  const fetchPage = async (c: Collection, offset: number, limit: number, sort: boolean, signal: AbortSignal, beyond = false): Promise<FetchedPage | null> => {
     let current = limit;
     const what = `GET /${c.path}?limit=${limit}&offset=${offset}`;
     const params = () => [
@@ -143,6 +150,7 @@ export const make = (o: ClientOptions): OneRosterRestClient => {
     };
     const res = await get(c.path, params, signal, what, onRetry);
     if (res.status === 400 && sort && offset === 0) return null;
+    if (beyond && OUT_OF_RANGE.has(res.status)) return { records: [], total: null, limit: current, fingerprint: "" };
     if (res.status < 200 || res.status > 299) {
       throw statusFailure(res.status, what, parseStatusInfo(res.text), { unauthorized: o.auth.unauthorizedHint });
     }
@@ -178,7 +186,9 @@ export const make = (o: ClientOptions): OneRosterRestClient => {
       if (requests >= o.maxPages) {
         throw new RestFailure("BadResponse", `GET /${c.path}: more than ${o.maxPages} pages; stopping (runaway protection)`);
       }
-      const page = await fetchPage(c, offset, limit, sort, signal);
+      // Past a reached count only because the last page came back full (see below).
+      const beyond = total !== null && offset >= total;
+      const page = await fetchPage(c, offset, limit, sort, signal, beyond);
       if (page === null) {
         // Some servers reject sort/orderBy (spec §10.4); read in their own order instead.
         sort = false;
@@ -188,6 +198,8 @@ export const make = (o: ClientOptions): OneRosterRestClient => {
       if (page.total !== null) total = page.total;
       if (page.records.length > 0) {
         const previous = seen.get(page.fingerprint);
+        // Past the count, a server that clamps the offset sends its last page again: the end.
+        if (previous !== undefined && beyond) return;
         if (previous !== undefined) throw repeated(offset, previous);
         seen.set(page.fingerprint, offset);
       }

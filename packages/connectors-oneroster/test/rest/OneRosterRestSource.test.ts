@@ -271,6 +271,29 @@ describe("provider quirks", () => {
       }));
   }
 
+  for (const [label, past] of [
+    ["answers 400", (_last: string) => new Response(JSON.stringify({ imsx_codeMajor: "failure" }), { status: 400 })],
+    ["sends its last page again", (text: string) => new Response(text, { status: 200, headers: { "content-type": "application/json", "x-total-count": "36" } })],
+  ] as const) {
+    it.live(`a count that is a whole number of pages costs one request past it, and a server that ${label} there has ended`, () =>
+      Effect.gen(function* () {
+        const d = small();
+        const server = yield* FakeOneRosterServer.scoped({ district: d.district });
+        let last = "";
+        const fetch = async (url: string, init: RequestInit) => {
+          const res = await globalThis.fetch(url, init);
+          if (!url.includes("/users?")) return res;
+          const text = await res.text();
+          if (new URL(url).searchParams.get("offset") === "36") return past(last);
+          last = text;
+          return new Response(text, { status: res.status, headers: res.headers });
+        };
+        const batches = yield* collect(sourceFor(server, {}, { fetch, pageSize: 12 }));
+        assert.deepStrictEqual(FakeDistrict.comparable(recordsOf(batches)), FakeDistrict.comparable(d.records));
+        assert.deepStrictEqual(server.requests.filter((r) => r.collection === "users").map((r) => r.offset), [0, 12, 24, 36]);
+      }));
+  }
+
   it.live("with shrinkOn502, a page that answers 502 is retried with half the limit and read to the end", () =>
     Effect.gen(function* () {
       const d = small();
