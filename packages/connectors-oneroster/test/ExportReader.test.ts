@@ -5,7 +5,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { OneRosterCsvSource } from "../src/index";
-import { manifestRows, toCsv, writeOneRosterCsv, type FileContent } from "../src/testing/index";
+import { manifestRows, toCsv, writeOneRosterCsv, writeZip, type FileContent } from "../src/testing/index";
 import {
   extract,
   extractError,
@@ -93,6 +93,18 @@ describe("manifest", () => {
       const path = yield* exportOf({ "manifest.csv": manifestRows({ orgs: "bulk" }), "Orgs.CSV": ORGS });
       const batches = yield* extract(path);
       assert.deepStrictEqual(recordOf(batches, "school", "s1").origin, { file: "Orgs.CSV", line: 2 });
+    }));
+
+  it.effect("finds Manifest.csv in any case, in a folder and in a zip's one top-level folder", () =>
+    Effect.gen(function*() {
+      const files = { "Manifest.CSV": toCsv(manifestRows({ orgs: "bulk" })), "orgs.csv": toCsv(ORGS) };
+      const folder = yield* exportOf(files);
+      assert.deepStrictEqual(shape(yield* extract(folder)), ["school bulk 1"]);
+      const dir = yield* Effect.promise(() => tempDir());
+      temps.push(dir);
+      const zip = yield* Effect.promise(() =>
+        writeZip(join(dir, "export.zip"), Object.fromEntries(Object.entries(files).map(([name, text]) => [`Export/${name}`, text]))));
+      assert.deepStrictEqual(shape(yield* extract(zip)), ["school bulk 1"]);
     }));
 
   it.effect("warns about a OneRoster version it does not implement", () =>

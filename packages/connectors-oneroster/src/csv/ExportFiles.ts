@@ -8,7 +8,7 @@ import { createReadStream, type Stats } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
-import { MANIFEST_FILE } from "./Manifest";
+import { isManifestName, MANIFEST_FILE } from "./Manifest";
 import { isZipName, newestFirst } from "./NewestExport";
 import { openZip } from "./ZipArchive";
 
@@ -68,7 +68,7 @@ const fromZip = async (path: string, label: string): Promise<ExportFiles> => {
   } catch (error) {
     throw badInput(`${label} is not a readable zip: ${(error as Error).message}`);
   }
-  if (!zip.names.includes(MANIFEST_FILE)) {
+  if (!zip.names.some(isManifestName)) {
     zip.close();
     throw badInput(`${label} has no manifest.csv: ${NO_MANIFEST}`);
   }
@@ -93,7 +93,7 @@ export const openExport = async (localPath: string): Promise<ExportFiles> => {
 
   const entries = await readdir(localPath, { withFileTypes: true });
   const names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
-  if (names.includes(MANIFEST_FILE)) return fromFolder(localPath, basename(localPath), names);
+  if (names.some(isManifestName)) return fromFolder(localPath, basename(localPath), names);
 
   const candidates: Array<Candidate> = [];
   for (const entry of entries) {
@@ -115,6 +115,6 @@ export const openExport = async (localPath: string): Promise<ExportFiles> => {
   const inner = (await readdir(newest.path, { withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => entry.name);
-  if (!inner.includes(MANIFEST_FILE)) throw badInput(`${label} has no manifest.csv: ${NO_MANIFEST}`);
+  if (!inner.some(isManifestName)) throw badInput(`${label} has no manifest.csv: ${NO_MANIFEST}`);
   return fromFolder(newest.path, label, inner);
 };

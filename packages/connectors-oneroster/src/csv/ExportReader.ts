@@ -88,7 +88,7 @@ const openTable = async <C extends string>(
 
 const readManifest = async (files: ExportFiles): Promise<Manifest> => {
   try {
-    return await parseManifest(readCsvRows(() => files.open(MANIFEST_FILE)));
+    return await parseManifest(readCsvRows(() => files.open(findFile(files, MANIFEST_FILE) ?? MANIFEST_FILE)));
   } catch (error) {
     throw toSourceError(error, MANIFEST_FILE);
   }

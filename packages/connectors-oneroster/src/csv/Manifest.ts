@@ -9,6 +9,9 @@ import { MANIFEST_FILES } from "./Tables";
 
 export const MANIFEST_FILE = "manifest.csv";
 
+/** Whether a file name is the manifest's: in any case, as data files are found (`Manifest.csv`). */
+export const isManifestName = (name: string): boolean => name.toLowerCase() === MANIFEST_FILE;
+
 export type FileMode = FeedMode | "absent";
 
 export interface Manifest {

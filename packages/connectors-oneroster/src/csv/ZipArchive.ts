@@ -47,10 +47,14 @@ export const openZip = async (path: string, marker: string): Promise<ZipArchive>
   }
 };
 
-/** `""` for a flat zip, `"folder/"` when everything sits in one folder that holds the marker file. */
+/**
+ * `""` for a flat zip, `"folder/"` when everything sits in one folder that holds the marker file
+ * (its name in any case).
+ */
 const rootPrefix = (paths: ReadonlyArray<string>, marker: string): string => {
-  if (paths.includes(marker)) return "";
+  const lower = new Set(paths.map((path) => path.toLowerCase()));
+  if (lower.has(marker.toLowerCase())) return "";
   const tops = new Set(paths.map((path) => (path.includes("/") ? path.slice(0, path.indexOf("/") + 1) : "")));
   const [only] = tops;
-  return tops.size === 1 && only !== undefined && only !== "" && paths.includes(only + marker) ? only : "";
+  return tops.size === 1 && only !== undefined && only !== "" && lower.has((only + marker).toLowerCase()) ? only : "";
 };

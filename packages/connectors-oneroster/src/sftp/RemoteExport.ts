@@ -7,10 +7,10 @@
 import { RosterSourceError } from "@sis-sync/core";
 import { mkdir, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { isManifestName } from "../csv/Manifest";
 import { isZipName, newestFirst } from "../csv/NewestExport";
 import type { RemoteEntry, Session } from "./SftpSession";
 
-const MANIFEST_FILE = "manifest.csv";
 
 const NO_MANIFEST = "a OneRoster CSV export needs manifest.csv at its root (Microsoft SDS and other " +
   "OneRoster-like drops have none)";
@@ -54,7 +54,7 @@ const csvFilesOf = (entries: ReadonlyArray<RemoteEntry>, where: string): Array<R
   entries.filter((e) => e.type === "file" && !e.name.startsWith(".") && isCsvName(plainName(e.name, where)));
 
 const hasManifest = (entries: ReadonlyArray<RemoteEntry>): boolean =>
-  entries.some((e) => e.type === "file" && e.name === MANIFEST_FILE);
+  entries.some((e) => e.type === "file" && isManifestName(e.name));
 
 /** The export under `remotePath`; fails NotFound when the path does not exist, BadInput when it holds none. */
 export const locate = async (session: Session, remotePath: string): Promise<Located> => {
