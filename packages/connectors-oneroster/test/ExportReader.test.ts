@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest";
 import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
-import { rm } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { OneRosterCsvSource } from "../src/index";
@@ -19,6 +19,8 @@ import {
 } from "./helpers";
 
 const temps: Array<string> = [];
+/** A zip central directory file header's signature. */
+const CENTRAL_HEADER = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 afterAll(() => Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 /** Writes an export into a fresh temp folder. */
@@ -105,6 +107,24 @@ describe("manifest", () => {
       const zip = yield* Effect.promise(() =>
         writeZip(join(dir, "export.zip"), Object.fromEntries(Object.entries(files).map(([name, text]) => [`Export/${name}`, text]))));
       assert.deepStrictEqual(shape(yield* extract(zip)), ["school bulk 1"]);
+    }));
+
+  it.effect("refuses a zip entry that would inflate over 1 GiB at more than 100 times its size (a zip bomb)", () =>
+    Effect.gen(function*() {
+      const dir = yield* Effect.promise(() => tempDir());
+      temps.push(dir);
+      const path = yield* Effect.promise(() =>
+        writeZip(join(dir, "bomb.zip"), { "manifest.csv": toCsv(manifestRows({ orgs: "bulk" })), "orgs.csv": toCsv(ORGS) }));
+      // Declare orgs.csv 2 GiB inflated in the central directory (yauzl would fail the read past that size).
+      const zip = yield* Effect.promise(() => readFile(path));
+      for (let at = zip.indexOf(CENTRAL_HEADER); at !== -1; at = zip.indexOf(CENTRAL_HEADER, at + 4)) {
+        const name = zip.subarray(at + 46, at + 46 + zip.readUInt16LE(at + 28)).toString("utf8");
+        if (name === "orgs.csv") zip.writeUInt32LE(0x7fffffff, at + 24);
+      }
+      yield* Effect.promise(() => writeFile(path, zip));
+      const error = yield* extractError(path);
+      assert.strictEqual(error.reason, "BadInput");
+      assert.match(error.message, /orgs\.csv would inflate \d+ bytes to 2147483647 \(a zip bomb\?\); refusing to read it/);
     }));
 
   it.effect("warns about a OneRoster version it does not implement", () =>

@@ -13,6 +13,16 @@ export interface ZipArchive {
   readonly close: () => void;
 }
 
+/**
+ * CSV deflates to a tenth or so of its size; an entry over 1 GiB that inflates more than a hundred
+ * times over is built to exhaust the disk the rows are staged on. (yauzl fails an entry that
+ * inflates past its declared size, so the declared sizes can be trusted this far.)
+ */
+const BOMB_FLOOR_BYTES = 1024 ** 3;
+const BOMB_RATIO = 100;
+const isBomb = (entry: Yauzl.Entry): boolean =>
+  entry.uncompressedSize > BOMB_FLOOR_BYTES && entry.uncompressedSize > BOMB_RATIO * Math.max(1, entry.compressedSize);
+
 /** macOS adds these to zips it creates; they are never part of the export. */
 const isNoise = (path: string): boolean =>
   path.startsWith("__MACOSX/") || path.split("/").some((part) => part === ".DS_Store");
@@ -37,6 +47,9 @@ export const openZip = async (path: string, marker: string): Promise<ZipArchive>
         const entry = files.get(name);
         if (entry === undefined) throw new Error(`${name} is not in the zip`);
         if (entry.isEncrypted()) throw new Error(`${name} is encrypted in the zip`);
+        if (isBomb(entry)) {
+          throw new Error(`${name} would inflate ${entry.compressedSize} bytes to ${entry.uncompressedSize} (a zip bomb?); refusing to read it`);
+        }
         return zip.openReadStreamPromise(entry);
       },
       close: () => zip.close(),
