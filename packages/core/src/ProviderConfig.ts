@@ -121,16 +121,19 @@ export const redactConfig = (providerType: ProviderType, config: unknown): unkno
   return copy;
 };
 
-/** Every secret value present in a config, for scrubbing text that may have picked one up. */
-export const secretValues = (providerType: ProviderType, config: unknown): ReadonlyArray<string> => {
-  const out: Array<string> = [];
-  for (const path of SECRET_FIELDS[providerType]) {
-    let node: unknown = config;
-    for (const part of path.split(".")) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined;
-    if (typeof node === "string" && node.length > 0) out.push(node);
-  }
-  return out;
+/** The value at a dot-separated path of a config (`sftp.password`), or undefined. */
+export const configValueAt = (config: unknown, path: string): unknown => {
+  let node = config;
+  for (const part of path.split(".")) node = typeof node === "object" && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  return node;
 };
+
+/** Every secret value present in a config, for scrubbing text that may have picked one up. */
+export const secretValues = (providerType: ProviderType, config: unknown): ReadonlyArray<string> =>
+  SECRET_FIELDS[providerType].flatMap((path) => {
+    const value = configValueAt(config, path);
+    return typeof value === "string" && value.length > 0 ? [value] : [];
+  });
 
 /** Replaces every occurrence of a secret (raw or URL-encoded) with `"***"`; secrets under 3 characters are left alone. */
 export const scrubSecrets = (text: string, secrets: ReadonlyArray<string>): string => {

@@ -5,7 +5,7 @@
  * secret values before anyone sees them. A secret is kept only while its target stays: a PATCH that
  * moves a URL or SFTP host must send the secrets again.
  */
-import { SECRET_FIELDS, redactConfig, scrubSecrets, secretValues, type ProviderType } from "@sis-sync/core";
+import { SECRET_FIELDS, configValueAt, redactConfig, scrubSecrets, secretValues, type ProviderType } from "@sis-sync/core";
 
 export const REDACTED = "***";
 
@@ -54,12 +54,6 @@ const TARGET_FIELDS: Readonly<Record<ProviderType, ReadonlyArray<string>>> = {
   ONEROSTER_CSV: ["sftp.host", "sftp.port"],
 };
 
-const valueAt = (config: unknown, path: string): unknown => {
-  let node = config;
-  for (const part of path.split(".")) node = isPlainObject(node) ? node[part] : undefined;
-  return node;
-};
-
 /**
  * The secrets a PATCH must send again: those the merged config keeps from the stored one (omitted
  * or sent as `"***"`) while a field saying where they go changed. One error per secret.
@@ -70,11 +64,11 @@ export const secretsToResend = (
   patch: Readonly<Record<string, unknown>>,
   merged: unknown,
 ): ReadonlyArray<{ readonly path: string; readonly message: string }> => {
-  const moved = TARGET_FIELDS[providerType].filter((path) => valueAt(stored, path) !== valueAt(merged, path));
+  const moved = TARGET_FIELDS[providerType].filter((path) => configValueAt(stored, path) !== configValueAt(merged, path));
   if (moved.length === 0) return [];
   return SECRET_FIELDS[providerType].flatMap((path) => {
-    const sent = valueAt(patch, path);
-    if (valueAt(merged, path) === undefined || (typeof sent === "string" && sent !== REDACTED)) return [];
+    const sent = configValueAt(patch, path);
+    if (configValueAt(merged, path) === undefined || (typeof sent === "string" && sent !== REDACTED)) return [];
     return [{
       path: `config.${path}`,
       message: `must be sent again because ${moved.map((m) => `config.${m}`).join(" and ")} changed (a stored secret never follows a new target)`,
